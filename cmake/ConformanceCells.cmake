@@ -1,0 +1,28 @@
+# The conformance matrix: every test in conformance/posix and conformance/win32 runs in two cells.
+#   corpus  reference                         shim
+#   posix   Linux glibc (linux tree)           posix-on-win under Wine (windows tree)
+#   win32   real Win32 under Wine (windows)    win-on-posix on Linux (linux tree)
+set(IPCSHIM_CONFORMANCE_DIR ${CMAKE_CURRENT_LIST_DIR}/../conformance)
+get_filename_component(IPCSHIM_CONFORMANCE_DIR ${IPCSHIM_CONFORMANCE_DIR} ABSOLUTE)
+
+function(ipcshim_conformance_tests corpus out)
+  file(GLOB srcs CONFIGURE_DEPENDS ${IPCSHIM_CONFORMANCE_DIR}/${corpus}/*.c)
+  set(names)
+  foreach(src IN LISTS srcs)
+    get_filename_component(n ${src} NAME_WE)
+    list(APPEND names ${n})
+  endforeach()
+  list(SORT names)
+  set(${out} ${names} PARENT_SCOPE)
+endfunction()
+
+function(ipcshim_conformance_cell_names out)
+  set(all)
+  foreach(corpus posix win32)
+    ipcshim_conformance_tests(${corpus} names)
+    foreach(n IN LISTS names)
+      list(APPEND all conformance.${corpus}.${n}.reference conformance.${corpus}.${n}.shim)
+    endforeach()
+  endforeach()
+  set(${out} ${all} PARENT_SCOPE)
+endfunction()

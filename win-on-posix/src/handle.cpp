@@ -1,0 +1,195 @@
+// The handle table, CloseHandle, handle flags and DuplicateHandle.
+#include "object.hpp"
+
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+namespace wop {
+
+bool Object::read(void *, DWORD, DWORD *) { return fail(ERROR_INVALID_HANDLE); }
+bool Object::write(const void *, DWORD, DWORD *) { return fail(ERROR_INVALID_HANDLE); }
+bool Object::peek(void *, DWORD, DWORD *, DWORD *, DWORD *) { return fail(ERROR_INVALID_HANDLE); }
+
+namespace {
+
+// value = ((generation << kIndexBits) | (index + 1)) << 2, which stays below 2^31.
+constexpr unsigned kIndexBits = 20;
+constexpr unsigned kGenBits = 9;
+constexpr uint32_t kIndexMask = (1u << kIndexBits) - 1;
+constexpr uint32_t kGenMask = (1u << kGenBits) - 1;
+constexpr uint32_t kMaxSlots = kIndexMask; // index + 1 must fit in the index bits
+// A freed slot waits until this many others are free before it is reused.
+constexpr size_t kReuseDelay = 256;
+
+struct Slot {
+  HandleEntry entry;
+  uint32_t generation = 0;
+  bool used = false;
+};
+
+class HandleTable {
+public:
+  HANDLE insert(ObjectPtr object, DWORD access, DWORD flags) {
+    std::unique_lock lock(mu_);
+    uint32_t index;
+    if (free_.size() > kReuseDelay || (slots_.size() >= kMaxSlots && !free_.empty())) {
+      index = free_.front();
+      free_.pop_front();
+    } else if (slots_.size() < kMaxSlots) {
+      index = static_cast<uint32_t>(slots_.size());
+      slots_.emplace_back();
+    } else {
+      SetLastError(ERROR_TOO_MANY_OPEN_FILES);
+      return nullptr;
+    }
+    Slot &s = slots_[index];
+    s.entry = HandleEntry{std::move(object), access, flags};
+    s.used = true;
+    ++live_;
+    return encode(index, s.generation);
+  }
+
+  std::optional<HandleEntry> lookup(HANDLE h) {
+    std::shared_lock lock(mu_);
+    Slot *s = find(h);
+    if (!s) {
+      SetLastError(ERROR_INVALID_HANDLE);
+      return std::nullopt;
+    }
+    return s->entry;
+  }
+
+  bool close(HANDLE h) {
+    ObjectPtr doomed; // released outside the lock: destructors may block or call back
+    {
+      std::unique_lock lock(mu_);
+      Slot *s = find(h);
+      if (!s)
+        return fail(ERROR_INVALID_HANDLE);
+      doomed = std::move(s->entry.object);
+      s->entry = HandleEntry{};
+      s->used = false;
+      s->generation = (s->generation + 1) & kGenMask;
+      free_.push_back(static_cast<uint32_t>(s - slots_.data()));
+      --live_;
+    }
+    return true;
+  }
+
+  bool set_flags(HANDLE h, DWORD mask, DWORD flags) {
+    std::unique_lock lock(mu_);
+    Slot *s = find(h);
+    if (!s)
+      return fail(ERROR_INVALID_HANDLE);
+    s->entry.flags = (s->entry.flags & ~mask) | (flags & mask);
+    return true;
+  }
+
+  size_t count() {
+    std::shared_lock lock(mu_);
+    return live_;
+  }
+
+private:
+  static HANDLE encode(uint32_t index, uint32_t gen) {
+    uintptr_t v = ((static_cast<uintptr_t>(gen) << kIndexBits) | (index + 1)) << 2;
+    return reinterpret_cast<HANDLE>(v);
+  }
+
+  Slot *find(HANDLE h) {
+    uintptr_t v = reinterpret_cast<uintptr_t>(h);
+    if (v == 0 || (v & 3) != 0 || v >= (uintptr_t{1} << (kIndexBits + kGenBits + 2)))
+      return nullptr;
+    v >>= 2;
+    uint32_t index = static_cast<uint32_t>(v & kIndexMask);
+    uint32_t gen = static_cast<uint32_t>(v >> kIndexBits);
+    if (index == 0 || index > slots_.size())
+      return nullptr;
+    Slot &s = slots_[index - 1];
+    if (!s.used || s.generation != gen)
+      return nullptr;
+    return &s;
+  }
+
+  std::shared_mutex mu_;
+  std::vector<Slot> slots_;
+  std::deque<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+HandleTable &table() {
+  static HandleTable *t = new HandleTable; // never destroyed: handles may be closed at exit
+  return *t;
+}
+
+const HANDLE kCurrentProcess = INVALID_HANDLE_VALUE; // GetCurrentProcess() pseudo-handle, as on Windows
+
+} // namespace
+
+HANDLE handle_insert(ObjectPtr object, DWORD access, DWORD flags) {
+  return table().insert(std::move(object), access, flags);
+}
+std::optional<HandleEntry> handle_lookup(HANDLE h) { return table().lookup(h); }
+bool handle_close(HANDLE h) { return table().close(h); }
+bool handle_set_flags(HANDLE h, DWORD mask, DWORD flags) { return table().set_flags(h, mask, flags); }
+size_t handle_count() { return table().count(); }
+
+} // namespace wop
+
+using namespace wop;
+
+extern "C" {
+
+BOOL WINAPI CloseHandle(HANDLE h) {
+  if (h == kCurrentProcess)
+    return TRUE; // closing the pseudo-handle is a no-op on Windows
+  auto e = handle_lookup(h);
+  if (!e)
+    return FALSE;
+  if (e->flags & HANDLE_FLAG_PROTECT_FROM_CLOSE)
+    return fail(ERROR_INVALID_HANDLE);
+  return handle_close(h);
+}
+
+BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags) {
+  if (!flags)
+    return fail(ERROR_INVALID_PARAMETER);
+  auto e = handle_lookup(h);
+  if (!e)
+    return FALSE;
+  *flags = e->flags;
+  return TRUE;
+}
+
+BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags) {
+  constexpr DWORD kValid = HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE;
+  return handle_set_flags(h, mask & kValid, flags);
+}
+
+HANDLE WINAPI GetCurrentProcess(void) { return kCurrentProcess; }
+
+BOOL WINAPI DuplicateHandle(HANDLE src_process, HANDLE src, HANDLE dst_process, LPHANDLE dst,
+                            DWORD access, BOOL inherit, DWORD options) {
+  // Only the current process for now: duplicating into other processes needs the
+  // process objects of CreateProcess.
+  if (src_process != kCurrentProcess || dst_process != kCurrentProcess)
+    return fail(ERROR_INVALID_HANDLE);
+  auto e = handle_lookup(src);
+  if (!e)
+    return FALSE;
+  DWORD new_access = (options & DUPLICATE_SAME_ACCESS) ? e->access : access;
+  HANDLE h = handle_insert(e->object, new_access, inherit ? HANDLE_FLAG_INHERIT : 0);
+  if (!h)
+    return FALSE;
+  if (options & DUPLICATE_CLOSE_SOURCE)
+    handle_close(src);
+  if (dst)
+    *dst = h;
+  else
+    handle_close(h);
+  return TRUE;
+}
+
+} // extern "C"
