@@ -126,5 +126,24 @@ typedef struct _OVERLAPPED {
 
 #define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
 #define INFINITE 0xFFFFFFFFu
+#define MAX_PATH 260
+
+/* TCHAR: the A functions unless UNICODE is defined, as on Windows. TEXT("x") is a wide
+ * literal only where WCHAR literals exist: L"" under -fshort-wchar, else u"". */
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2
+#define WOP_WIDE_(s) L##s
+#else
+#define WOP_WIDE_(s) u##s
+#endif
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#define TEXT(s) WOP_WIDE_(s)
+#else
+typedef char TCHAR;
+#define TEXT(s) s
+#endif
+#define _TEXT(s) TEXT(s)
+typedef TCHAR *LPTSTR;
+typedef const TCHAR *LPCTSTR;
 
 #endif /* WOP_WINDEF_H */

@@ -31,6 +31,12 @@ struct Slot {
 
 class HandleTable {
 public:
+  // A CreateProcess child starts with the handles its parent gave it, at the same values.
+  HandleTable() {
+    for (auto &h : take_inheritance_from_environment().handles)
+      adopt(h);
+  }
+
   HANDLE insert(ObjectPtr object, DWORD access, DWORD flags) {
     std::unique_lock lock(mu_);
     uint32_t index;
@@ -92,7 +98,38 @@ public:
     return live_;
   }
 
+  std::vector<std::pair<HANDLE, HandleEntry>> snapshot() {
+    std::shared_lock lock(mu_);
+    std::vector<std::pair<HANDLE, HandleEntry>> out;
+    for (size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].used)
+        out.emplace_back(encode(static_cast<uint32_t>(i), slots_[i].generation), slots_[i].entry);
+    return out;
+  }
+
 private:
+  void adopt(InheritedHandle &h) {
+    uintptr_t v = reinterpret_cast<uintptr_t>(h.value);
+    if (v == 0 || (v & 3) || v >= (uintptr_t{1} << (kIndexBits + kGenBits + 2)))
+      return;
+    v >>= 2;
+    uint32_t index = static_cast<uint32_t>(v & kIndexMask) - 1;
+    if (index >= kMaxSlots)
+      return;
+    while (slots_.size() <= index) {
+      free_.push_back(static_cast<uint32_t>(slots_.size()));
+      slots_.emplace_back();
+    }
+    Slot &s = slots_[index];
+    if (s.used)
+      return;
+    std::erase(free_, index);
+    s.generation = static_cast<uint32_t>(v >> kIndexBits) & kGenMask;
+    s.entry = HandleEntry{std::move(h.object), h.access, h.flags};
+    s.used = true;
+    ++live_;
+  }
+
   static HANDLE encode(uint32_t index, uint32_t gen) {
     uintptr_t v = ((static_cast<uintptr_t>(gen) << kIndexBits) | (index + 1)) << 2;
     return reinterpret_cast<HANDLE>(v);
@@ -135,6 +172,8 @@ std::optional<HandleEntry> handle_lookup(HANDLE h) { return table().lookup(h); }
 bool handle_close(HANDLE h) { return table().close(h); }
 bool handle_set_flags(HANDLE h, DWORD mask, DWORD flags) { return table().set_flags(h, mask, flags); }
 size_t handle_count() { return table().count(); }
+std::vector<std::pair<HANDLE, HandleEntry>> handle_snapshot() { return table().snapshot(); }
+void handle_table_init() { (void)table(); }
 
 } // namespace wop
 

@@ -7,10 +7,12 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd };
+enum class ObjectKind { PipeEnd, File, Process, Thread };
 
 class Object {
 public:
@@ -24,6 +26,18 @@ public:
   virtual bool write(const void *buf, DWORD len, DWORD *done);
   // PeekNamedPipe: copy without consuming; never blocks.
   virtual bool peek(void *buf, DWORD len, DWORD *read, DWORD *avail, DWORD *left_in_message);
+  virtual DWORD file_type() const { return FILE_TYPE_UNKNOWN; }
+
+  // The wait engine (wait.cpp): an object is waitable if it has a descriptor that polls
+  // readable when it may be signalled; try_wait() then says whether it is (and takes it,
+  // for objects a wait consumes).
+  virtual int wait_fd() const { return -1; }
+  virtual bool try_wait() { return false; }
+
+  // Inheritance into CreateProcess children: the descriptor to hand over and a one-letter
+  // kind the child rebuilds the object from (inherit.cpp); -1 if not inheritable.
+  virtual int inherit_fd() const { return -1; }
+  virtual char inherit_kind() const { return '?'; }
 };
 
 using ObjectPtr = std::shared_ptr<Object>;
@@ -42,6 +56,10 @@ HANDLE handle_insert(ObjectPtr object, DWORD access, DWORD flags);
 std::optional<HandleEntry> handle_lookup(HANDLE h);
 bool handle_close(HANDLE h);
 bool handle_set_flags(HANDLE h, DWORD mask, DWORD flags);
+// Every live handle with its entry, for CreateProcess to pick the inheritable ones.
+std::vector<std::pair<HANDLE, HandleEntry>> handle_snapshot();
+// Creates the table (and so adopts inherited handles) if nothing has yet.
+void handle_table_init();
 // Number of live handles (for tests and diagnostics).
 size_t handle_count();
 
@@ -55,6 +73,29 @@ template <class T> std::shared_ptr<T> handle_object(HANDLE h) {
     SetLastError(ERROR_INVALID_HANDLE);
   return p;
 }
+
+// Objects over descriptors, by kind (pipe.cpp, file.cpp). make_fd_object looks at what fd
+// is (pipe/FIFO/socket, regular file, device) and its access mode.
+ObjectPtr make_pipe_end(int fd, bool read_end);
+ObjectPtr make_fd_object(int fd);
+
+// Handles a CreateProcess parent handed to this process (inherit.cpp), read once from the
+// environment when the handle table is first used: they take their parent's values.
+struct InheritedHandle {
+  HANDLE value;
+  ObjectPtr object;
+  DWORD access;
+  DWORD flags;
+};
+struct Inheritance {
+  std::vector<InheritedHandle> handles;
+  HANDLE std_handles[3] = {nullptr, nullptr, nullptr}; // values the parent set, if any
+  bool from_parent = false;
+};
+Inheritance take_inheritance_from_environment();
+// What take_inheritance_from_environment found (std handle values, for GetStdHandle).
+const Inheritance &inheritance();
+constexpr const char *kInheritEnv = "WOP_INHERIT";
 
 // One errno -> Win32 error mapping for the whole layer.
 DWORD win32_error_from_errno(int err) noexcept;

@@ -15,7 +15,9 @@ public:
   PipeEnd(int fd, bool read_end) : fd_(fd), read_end_(read_end) {}
   ~PipeEnd() override { ::close(fd_); }
   ObjectKind kind() const noexcept override { return ObjectKind::PipeEnd; }
-  int fd() const noexcept { return fd_; }
+  DWORD file_type() const override { return FILE_TYPE_PIPE; }
+  int inherit_fd() const override { return fd_; }
+  char inherit_kind() const override { return read_end_ ? 'r' : 'w'; }
 
   bool read(void *buf, DWORD len, DWORD *done) override {
     if (!read_end_)
@@ -78,6 +80,8 @@ private:
   int fd_;
   bool read_end_;
 };
+
+ObjectPtr make_pipe_end(int fd, bool read_end) { return std::make_shared<PipeEnd>(fd, read_end); }
 
 } // namespace wop
 

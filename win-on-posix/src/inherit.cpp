@@ -1,0 +1,101 @@
+// Handle inheritance, child side. A win-on-posix parent's CreateProcess describes the
+// handles it passes in WOP_INHERIT:
+//   <parent pid>;<handle>=<fd>:<kind>:<access>:<flags>,...;<std in>,<std out>,<std err>
+// (numbers in hex). The child rebuilds each object on its descriptor at the same handle
+// value, so values passed on a command line work as on Windows. The variable is removed
+// at once, so it never reaches grandchildren; a child that is a plain Linux program just
+// sees the descriptors (std handles on 0, 1, 2).
+#include "object.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+
+namespace wop {
+
+namespace {
+
+Inheritance g_inheritance;
+
+ObjectPtr rebuild(char kind, int fd) {
+  switch (kind) {
+  case 'r': return make_pipe_end(fd, true);
+  case 'w': return make_pipe_end(fd, false);
+  case 'f': return make_fd_object(fd);
+  default: return nullptr;
+  }
+}
+
+uintptr_t hex(const char *&p) {
+  char *end = nullptr;
+  unsigned long long v = std::strtoull(p, &end, 16);
+  p = end;
+  return static_cast<uintptr_t>(v);
+}
+
+} // namespace
+
+Inheritance take_inheritance_from_environment() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char *env = std::getenv(kInheritEnv);
+    if (!env)
+      return;
+    std::string copy = env;
+    unsetenv(kInheritEnv);
+    const char *p = copy.c_str();
+    if (static_cast<pid_t>(hex(p)) != getppid() || *p != ';')
+      return; // meant for another process (e.g. left in an environment block by hand)
+    ++p;
+    std::map<int, ObjectPtr> by_fd; // duplicated handles share one object, as in the parent
+    while (*p && *p != ';') {
+      InheritedHandle h{};
+      h.value = reinterpret_cast<HANDLE>(hex(p));
+      if (*p++ != '=')
+        return;
+      int fd = static_cast<int>(hex(p));
+      if (*p++ != ':')
+        return;
+      char kind = *p++;
+      if (*p++ != ':')
+        return;
+      h.access = static_cast<DWORD>(hex(p));
+      if (*p++ != ':')
+        return;
+      h.flags = static_cast<DWORD>(hex(p));
+      if (*p == ',')
+        ++p;
+      auto &shared = by_fd[fd];
+      if (!shared)
+        shared = rebuild(kind, fd);
+      h.object = shared;
+      if (h.object)
+        g_inheritance.handles.push_back(std::move(h));
+    }
+    if (*p == ';') {
+      ++p;
+      for (int i = 0; i < 3 && *p; ++i) {
+        g_inheritance.std_handles[i] = reinterpret_cast<HANDLE>(hex(p));
+        if (*p == ',')
+          ++p;
+      }
+    }
+    g_inheritance.from_parent = true;
+  });
+  // The objects move into the handle table (only caller: its constructor, once).
+  Inheritance out;
+  out.handles = std::move(g_inheritance.handles);
+  g_inheritance.handles.clear();
+  std::memcpy(out.std_handles, g_inheritance.std_handles, sizeof out.std_handles);
+  out.from_parent = g_inheritance.from_parent;
+  return out;
+}
+
+const Inheritance &inheritance() {
+  handle_table_init();
+  return g_inheritance;
+}
+
+} // namespace wop
