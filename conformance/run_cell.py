@@ -104,14 +104,24 @@ def main():
         env["CMOCKA_XML_FILE"] = wine_path(xml_path) if a.emulator else xml_path
         start = time.monotonic()
         timed_out = False
-        p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, errors="replace", start_new_session=True)
-        try:
-            output, _ = p.communicate(timeout=a.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(p.pid, signal.SIGKILL)
-            output, _ = p.communicate()
+        # Output goes to a file, not a pipe: a grandchild left running by a failed case must
+        # not keep the runner waiting for EOF. Once the test process ends, whatever it left
+        # behind in its process group is killed.
+        log_path = os.path.join(tmp, "output.log")
+        with open(log_path, "w+", encoding="utf-8", errors="replace") as log:
+            p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+            try:
+                p.wait(timeout=a.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+            log.seek(0)
+            output = log.read()
         elapsed = time.monotonic() - start
         cases = parse_cmocka_xml(xml_path)
 

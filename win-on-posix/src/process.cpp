@@ -77,9 +77,9 @@ public:
   }
 
   bool terminate(UINT code) {
+    if (exited()) // reaps an exited child first: a zombie would accept the signal
+      return fail(ERROR_ACCESS_DENIED); // Windows: the process has already terminated
     std::lock_guard lock(mu_);
-    if (reaped_)
-      return fail(ERROR_ACCESS_DENIED); // Windows: the process is already gone
     if (!terminate_code_)
       terminate_code_ = code;
     if (pidfd_kill(pidfd_, SIGKILL) < 0 && errno != ESRCH)
