@@ -112,23 +112,18 @@ private:
   std::optional<DWORD> terminate_code_;
 };
 
+// A process handle, or the handle of the child's main thread: both are signalled when the
+// process ends, and share its state.
 class ProcessObject final : public Object {
 public:
-  explicit ProcessObject(std::shared_ptr<ProcessState> s) : state(std::move(s)) {}
-  ObjectKind kind() const noexcept override { return ObjectKind::Process; }
+  ProcessObject(std::shared_ptr<ProcessState> s, ObjectKind k) : state(std::move(s)), kind_(k) {}
+  ObjectKind kind() const noexcept override { return kind_; }
   int wait_fd() const override { return state->pidfd(); }
   bool try_wait() override { return state->exited(); }
   std::shared_ptr<ProcessState> state;
-};
 
-// The child's main thread: signalled when the process ends.
-class ThreadObject final : public Object {
-public:
-  explicit ThreadObject(std::shared_ptr<ProcessState> s) : state(std::move(s)) {}
-  ObjectKind kind() const noexcept override { return ObjectKind::Thread; }
-  int wait_fd() const override { return state->pidfd(); }
-  bool try_wait() override { return state->exited(); }
-  std::shared_ptr<ProcessState> state;
+private:
+  ObjectKind kind_;
 };
 
 // ---- standard handles ----
@@ -400,9 +395,9 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   auto inherit_flag = [](LPSECURITY_ATTRIBUTES sa) {
     return (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0;
   };
-  HANDLE hp = handle_insert(std::make_shared<ProcessObject>(state), 0x1FFFFF,
+  HANDLE hp = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Process), 0x1FFFFF,
                             inherit_flag(rq.process_sa));
-  HANDLE ht = handle_insert(std::make_shared<ThreadObject>(state), 0x1FFFFF,
+  HANDLE ht = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Thread), 0x1FFFFF,
                             inherit_flag(rq.thread_sa));
   if (!hp || !ht) {
     DWORD e = GetLastError();
@@ -444,7 +439,8 @@ std::shared_ptr<ProcessState> process_state(HANDLE h) {
   auto e = handle_lookup(h);
   if (!e)
     return nullptr;
-  if (auto p = std::dynamic_pointer_cast<ProcessObject>(e->object))
+  auto p = std::dynamic_pointer_cast<ProcessObject>(e->object);
+  if (p && p->kind() == ObjectKind::Process)
     return p->state;
   SetLastError(ERROR_INVALID_HANDLE);
   return nullptr;
