@@ -448,6 +448,42 @@ std::shared_ptr<ProcessState> process_state(HANDLE h) {
 
 } // namespace
 
+namespace {
+
+// What CreateProcessA and CreateProcessW share once their strings are UTF-8.
+template <class StartupInfo>
+BOOL create_process(std::optional<std::string> app, std::optional<std::string> cmdline,
+                    LPSECURITY_ATTRIBUTES psa, LPSECURITY_ATTRIBUTES tsa, BOOL inherit,
+                    DWORD flags, LPVOID env, std::optional<std::string> dir, StartupInfo *si,
+                    LPPROCESS_INFORMATION pi) {
+  if (!si)
+    return wop::fail(ERROR_INVALID_PARAMETER);
+  wop::SpawnRequest rq;
+  rq.application = std::move(app);
+  rq.command_line = std::move(cmdline);
+  rq.inherit = inherit;
+  rq.creation_flags = flags;
+  if (env)
+    rq.environment = (flags & CREATE_UNICODE_ENVIRONMENT)
+                         ? wop::environment_block_w(static_cast<const WCHAR *>(env))
+                         : wop::environment_block_a(static_cast<const char *>(env));
+  rq.directory = std::move(dir);
+  rq.use_std_handles = si->cb >= sizeof(StartupInfo) && (si->dwFlags & STARTF_USESTDHANDLES);
+  rq.std_handles[0] = si->hStdInput;
+  rq.std_handles[1] = si->hStdOutput;
+  rq.std_handles[2] = si->hStdError;
+  rq.process_sa = psa;
+  rq.thread_sa = tsa;
+  return wop::spawn(rq, pi);
+}
+
+template <class Char, class Convert>
+std::optional<std::string> opt(const Char *s, Convert convert) {
+  return s ? std::optional<std::string>(convert(s)) : std::nullopt;
+}
+
+} // namespace
+
 } // namespace wop
 
 using namespace wop;
@@ -457,55 +493,17 @@ extern "C" {
 BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTRIBUTES psa,
                            LPSECURITY_ATTRIBUTES tsa, BOOL inherit, DWORD flags, LPVOID env,
                            LPCSTR dir, LPSTARTUPINFOA si, LPPROCESS_INFORMATION pi) {
-  if (!si)
-    return fail(ERROR_INVALID_PARAMETER);
-  SpawnRequest rq;
-  if (app)
-    rq.application = app;
-  if (cmdline)
-    rq.command_line = cmdline;
-  rq.inherit = inherit;
-  rq.creation_flags = flags;
-  if (env)
-    rq.environment = (flags & CREATE_UNICODE_ENVIRONMENT)
-                         ? environment_block_w(static_cast<const WCHAR *>(env))
-                         : environment_block_a(static_cast<const char *>(env));
-  if (dir)
-    rq.directory = dir;
-  rq.use_std_handles = si->cb >= sizeof(STARTUPINFOA) && (si->dwFlags & STARTF_USESTDHANDLES);
-  rq.std_handles[0] = si->hStdInput;
-  rq.std_handles[1] = si->hStdOutput;
-  rq.std_handles[2] = si->hStdError;
-  rq.process_sa = psa;
-  rq.thread_sa = tsa;
-  return spawn(rq, pi);
+  auto id = [](const char *s) { return std::string(s); };
+  return create_process(opt(app, id), opt(cmdline, id), psa, tsa, inherit, flags, env,
+                        opt(dir, id), si, pi);
 }
 
 BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_ATTRIBUTES psa,
                            LPSECURITY_ATTRIBUTES tsa, BOOL inherit, DWORD flags, LPVOID env,
                            LPCWSTR dir, LPSTARTUPINFOW si, LPPROCESS_INFORMATION pi) {
-  if (!si)
-    return fail(ERROR_INVALID_PARAMETER);
-  SpawnRequest rq;
-  if (app)
-    rq.application = utf8_from_utf16(app);
-  if (cmdline)
-    rq.command_line = utf8_from_utf16(cmdline);
-  rq.inherit = inherit;
-  rq.creation_flags = flags;
-  if (env)
-    rq.environment = (flags & CREATE_UNICODE_ENVIRONMENT)
-                         ? environment_block_w(static_cast<const WCHAR *>(env))
-                         : environment_block_a(static_cast<const char *>(env));
-  if (dir)
-    rq.directory = utf8_from_utf16(dir);
-  rq.use_std_handles = si->cb >= sizeof(STARTUPINFOW) && (si->dwFlags & STARTF_USESTDHANDLES);
-  rq.std_handles[0] = si->hStdInput;
-  rq.std_handles[1] = si->hStdOutput;
-  rq.std_handles[2] = si->hStdError;
-  rq.process_sa = psa;
-  rq.thread_sa = tsa;
-  return spawn(rq, pi);
+  auto u8 = [](const WCHAR *s) { return utf8_from_utf16(s); };
+  return create_process(opt(app, u8), opt(cmdline, u8), psa, tsa, inherit, flags, env,
+                        opt(dir, u8), si, pi);
 }
 
 BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code) {
