@@ -100,8 +100,75 @@ WOP_API BOOL WINAPI SetStdHandle(DWORD nStdHandle, HANDLE hHandle);
 #define WAIT_FAILED ((DWORD)0xFFFFFFFF)
 #define MAXIMUM_WAIT_OBJECTS 64
 WOP_API DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+WOP_API DWORD WINAPI WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds, BOOL bAlertable);
 WOP_API DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
                                             DWORD dwMilliseconds);
+WOP_API DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
+                                              BOOL bWaitAll, DWORD dwMilliseconds,
+                                              BOOL bAlertable);
+WOP_API void WINAPI Sleep(DWORD dwMilliseconds);
+WOP_API DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
+
+/* Clocks (win-on-posix/src/wait.cpp): monotonic, as on Windows. */
+WOP_API DWORD WINAPI GetTickCount(void);
+WOP_API ULONGLONG WINAPI GetTickCount64(void);
+WOP_API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+WOP_API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
+
+/* Events, mutexes, semaphores (win-on-posix/src/event.cpp, mutex.cpp, semaphore.cpp).
+ * Named ones share one namespace with file mappings, per user (docs/architecture.md). */
+#define CREATE_EVENT_MANUAL_RESET 0x00000001
+#define CREATE_EVENT_INITIAL_SET 0x00000002
+#define CREATE_MUTEX_INITIAL_OWNER 0x00000001
+WOP_API HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                                   BOOL bInitialState, LPCSTR lpName);
+WOP_API HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                                   BOOL bInitialState, LPCWSTR lpName);
+WOP_API HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES lpEventAttributes, LPCSTR lpName,
+                                     DWORD dwFlags, DWORD dwDesiredAccess);
+WOP_API HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES lpEventAttributes, LPCWSTR lpName,
+                                     DWORD dwFlags, DWORD dwDesiredAccess);
+WOP_API HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WOP_API HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+WOP_API BOOL WINAPI SetEvent(HANDLE hEvent);
+WOP_API BOOL WINAPI ResetEvent(HANDLE hEvent);
+WOP_API BOOL WINAPI PulseEvent(HANDLE hEvent);
+WOP_API HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner,
+                                   LPCSTR lpName);
+WOP_API HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner,
+                                   LPCWSTR lpName);
+WOP_API HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES lpMutexAttributes, LPCSTR lpName,
+                                     DWORD dwFlags, DWORD dwDesiredAccess);
+WOP_API HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES lpMutexAttributes, LPCWSTR lpName,
+                                     DWORD dwFlags, DWORD dwDesiredAccess);
+WOP_API HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WOP_API HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+WOP_API BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+WOP_API HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                                       LONG lInitialCount, LONG lMaximumCount, LPCSTR lpName);
+WOP_API HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                                       LONG lInitialCount, LONG lMaximumCount, LPCWSTR lpName);
+WOP_API HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WOP_API HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+WOP_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
+                                     LPLONG lpPreviousCount);
+
+/* Threads (win-on-posix/src/thread.cpp). */
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+WOP_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+                                   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter,
+                                   DWORD dwCreationFlags, LPDWORD lpThreadId);
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+WOP_API void WINAPI ExitThread(DWORD dwExitCode);
+WOP_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+WOP_API DWORD WINAPI ResumeThread(HANDLE hThread);
+WOP_API HANDLE WINAPI GetCurrentThread(void);
+WOP_API DWORD WINAPI GetCurrentThreadId(void);
+WOP_API DWORD WINAPI GetThreadId(HANDLE hThread);
 
 /* Processes (win-on-posix/src/process.cpp). */
 #define STILL_ACTIVE 259
@@ -188,6 +255,14 @@ WOP_API DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWOR
 
 #ifdef UNICODE
 #define CreateFile CreateFileW
+#define CreateEvent CreateEventW
+#define CreateEventEx CreateEventExW
+#define OpenEvent OpenEventW
+#define CreateMutex CreateMutexW
+#define CreateMutexEx CreateMutexExW
+#define OpenMutex OpenMutexW
+#define CreateSemaphore CreateSemaphoreW
+#define OpenSemaphore OpenSemaphoreW
 #define DeleteFile DeleteFileW
 #define CreateProcess CreateProcessW
 #define GetStartupInfo GetStartupInfoW
@@ -196,6 +271,14 @@ typedef STARTUPINFOW STARTUPINFO;
 typedef LPSTARTUPINFOW LPSTARTUPINFO;
 #else
 #define CreateFile CreateFileA
+#define CreateEvent CreateEventA
+#define CreateEventEx CreateEventExA
+#define OpenEvent OpenEventA
+#define CreateMutex CreateMutexA
+#define CreateMutexEx CreateMutexExA
+#define OpenMutex OpenMutexA
+#define CreateSemaphore CreateSemaphoreA
+#define OpenSemaphore OpenSemaphoreA
 #define DeleteFile DeleteFileA
 #define CreateProcess CreateProcessA
 #define GetStartupInfo GetStartupInfoA

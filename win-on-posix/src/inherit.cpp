@@ -6,6 +6,7 @@
 // at once, so it never reaches grandchildren; a child that is a plain Linux program just
 // sees the descriptors (std handles on 0, 1, 2).
 #include "object.hpp"
+#include "sync_object.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,7 @@ ObjectPtr rebuild(char kind, int fd) {
   case 'r': return make_pipe_end(fd, true);
   case 'w': return make_pipe_end(fd, false);
   case 'f': return make_fd_object(fd);
+  case 's': return sync_adopt(fd);
   default: return nullptr;
   }
 }

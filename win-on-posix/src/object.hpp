@@ -5,6 +5,8 @@
 
 #include <windows.h>
 
+#include "wait.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,7 +14,7 @@
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd, File, Process, Thread };
+enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore };
 
 class Object {
 public:
@@ -28,16 +30,32 @@ public:
   virtual bool peek(void *buf, DWORD len, DWORD *read, DWORD *avail, DWORD *left_in_message);
   virtual DWORD file_type() const { return FILE_TYPE_UNKNOWN; }
 
-  // The wait engine (wait.cpp): an object is waitable if it has a descriptor that polls
-  // readable when it may be signalled; try_wait() then says whether it is (and takes it,
-  // for objects a wait consumes).
-  virtual int wait_fd() const { return -1; }
-  virtual bool try_wait() { return false; }
+  // The wait engine (wait.cpp). A waitable object has a WaitWord (a futex word bumped on
+  // every change that may satisfy a waiter) and answers, under its lock, whether a wait
+  // can be satisfied now and then takes it (objects a wait consumes).
+  virtual WaitWord *wait_word() { return nullptr; }
+  // Nonzero for objects with a lock (wait-all takes the locks in this order; it is unique
+  // per object, across processes for shared ones).
+  virtual uint64_t wait_order() const { return 0; }
+  virtual void wait_lock() {}
+  virtual void wait_unlock() {}
+  virtual void wait_begin(WaitToken &) {}
+  virtual WaitCheck wait_check(WaitToken &) { return WaitCheck::NotReady; }
+  virtual void wait_acquire(WaitToken &) {}
+  // Before the waiter sleeps: arm whatever notices changes no other thread signals (a
+  // pidfd, the death of a mutex owner in another process).
+  virtual void wait_prepare_sleep(WaitToken &) {}
 
   // Inheritance into CreateProcess children: the descriptor to hand over and a one-letter
   // kind the child rebuilds the object from (inherit.cpp); -1 if not inheritable.
   virtual int inherit_fd() const { return -1; }
   virtual char inherit_kind() const { return '?'; }
+  // The descriptor CreateProcess passes for this object: inherit_fd(), or one opened for
+  // this spawn (put in temps, closed once the child has its copy).
+  virtual int spawn_fd(std::vector<int> &temps) const {
+    (void)temps;
+    return inherit_fd();
+  }
 };
 
 using ObjectPtr = std::shared_ptr<Object>;
@@ -71,6 +89,24 @@ template <class T> std::shared_ptr<T> handle_object(HANDLE h) {
   auto p = std::dynamic_pointer_cast<T>(e->object);
   if (!p)
     SetLastError(ERROR_INVALID_HANDLE);
+  return p;
+}
+
+// The same, for an operation that needs access rights the handle may not grant
+// (ERROR_ACCESS_DENIED).
+template <class T> std::shared_ptr<T> handle_object(HANDLE h, DWORD required_access) {
+  auto e = handle_lookup(h);
+  if (!e)
+    return nullptr;
+  auto p = std::dynamic_pointer_cast<T>(e->object);
+  if (!p) {
+    SetLastError(ERROR_INVALID_HANDLE);
+    return nullptr;
+  }
+  if ((e->access & required_access) != required_access) {
+    SetLastError(ERROR_ACCESS_DENIED);
+    return nullptr;
+  }
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -34,7 +35,7 @@ int pidfd_kill(int pidfd, int sig) {
 }
 
 // What the process handle and the thread handle of one child share.
-class ProcessState {
+class ProcessState : public std::enable_shared_from_this<ProcessState> {
 public:
   ProcessState(pid_t pid, int pidfd) : pid_(pid), pidfd_(pidfd) {}
   ~ProcessState() {
@@ -54,6 +55,23 @@ public:
   }
   pid_t pid() const { return pid_; }
   int pidfd() const { return pidfd_; }
+  WaitWord word; // notified by the monitor thread when the pidfd says the child ended
+
+  // Before a waiter sleeps: have the monitor thread watch the pidfd (once).
+  void watch_exit() {
+    if (watched_.exchange(true))
+      return;
+    int fd = ::fcntl(pidfd_, F_DUPFD_CLOEXEC, 0);
+    std::weak_ptr<ProcessState> weak = weak_from_this();
+    auto wake = [weak] {
+      if (auto s = weak.lock())
+        s->word.notify();
+    };
+    if (fd < 0)
+      wake();
+    else
+      monitor_watch(fd, 0, wake);
+  }
 
   // Reaps the child if it has exited; true once it has.
   bool exited() {
@@ -105,6 +123,7 @@ private:
   }
 
   std::mutex mu_;
+  std::atomic<bool> watched_{false};
   pid_t pid_;
   int pidfd_;
   bool reaped_ = false;
@@ -118,8 +137,11 @@ class ProcessObject final : public Object {
 public:
   ProcessObject(std::shared_ptr<ProcessState> s, ObjectKind k) : state(std::move(s)), kind_(k) {}
   ObjectKind kind() const noexcept override { return kind_; }
-  int wait_fd() const override { return state->pidfd(); }
-  bool try_wait() override { return state->exited(); }
+  WaitWord *wait_word() override { return &state->word; }
+  WaitCheck wait_check(WaitToken &) override {
+    return state->exited() ? WaitCheck::Ready : WaitCheck::NotReady;
+  }
+  void wait_prepare_sleep(WaitToken &) override { state->watch_exit(); }
   std::shared_ptr<ProcessState> state;
 
 private:
@@ -281,7 +303,7 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
     args.insert(args.begin(), *exe);
 
   // Descriptors for the child: its std handles on 0..2, then every inheritable handle.
-  std::vector<int> temps_to_close; // /dev/null stand-ins opened here
+  std::vector<int> temps_to_close; // /dev/null stand-ins, descriptors opened for the child
   auto devnull = [&]() {
     int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (fd >= 0)
@@ -303,7 +325,7 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
     std_values[i] = h;
     int src = -1;
     if (auto e = h ? handle_lookup(h) : std::nullopt) {
-      src = e->object->inherit_fd();
+      src = e->object->spawn_fd(temps_to_close);
       if (src >= 0 && !child_fd_of.count(e->object.get()))
         child_fd_of[e->object.get()] = i;
     }
@@ -315,14 +337,16 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   if (rq.inherit) {
     int next = 3;
     for (auto &[h, e] : handle_snapshot()) {
-      int fd = e.object->inherit_fd();
-      if (!(e.flags & HANDLE_FLAG_INHERIT) || fd < 0)
+      if (!(e.flags & HANDLE_FLAG_INHERIT) || e.object->inherit_fd() < 0)
         continue;
       auto it = child_fd_of.find(e.object.get());
       int target;
       if (it != child_fd_of.end()) {
         target = it->second;
       } else {
+        int fd = e.object->spawn_fd(temps_to_close);
+        if (fd < 0)
+          continue;
         target = next++;
         child_fd_of[e.object.get()] = target;
         passes.push_back({fd, target});
@@ -483,6 +507,20 @@ std::optional<std::string> opt(const Char *s, Convert convert) {
 }
 
 } // namespace
+
+// For thread.cpp: the primary-thread handles CreateProcess returns end with the process.
+bool primary_thread_exit_code(const ObjectPtr &obj, DWORD *code) {
+  auto p = std::dynamic_pointer_cast<ProcessObject>(obj);
+  if (!p || p->kind() != ObjectKind::Thread)
+    return fail(ERROR_INVALID_HANDLE);
+  *code = p->state->exit_code();
+  return true;
+}
+
+DWORD primary_thread_id(const ObjectPtr &obj) {
+  auto p = std::dynamic_pointer_cast<ProcessObject>(obj);
+  return p && p->kind() == ObjectKind::Thread ? static_cast<DWORD>(p->state->pid()) : 0;
+}
 
 } // namespace wop
 

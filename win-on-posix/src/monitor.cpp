@@ -1,0 +1,104 @@
+// The monitor thread: turns descriptor readiness (a child's pidfd, the pidfd of a process
+// owning a mutex we wait for) into WaitWord notifications, so the wait engine sleeps on
+// futex words alone. Started on first use; holds no lock while a callback runs.
+#include "wait.hpp"
+
+#include <cerrno>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sys/epoll.h>
+#include <thread>
+#include <unistd.h>
+
+namespace wop {
+
+namespace {
+
+class Monitor {
+public:
+  void watch(int fd, uint64_t key, std::function<void()> on_ready) {
+    std::unique_lock lock(mu_);
+    if (key && keys_.count(key)) {
+      lock.unlock();
+      ::close(fd);
+      return;
+    }
+    if (epfd_ < 0) {
+      epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (epfd_ < 0) {
+        lock.unlock();
+        ::close(fd);
+        return;
+      }
+      std::thread([this] { run(); }).detach();
+    }
+    uint64_t id = ++next_id_;
+    watches_[id] = Watch{fd, key, std::move(on_ready)};
+    if (key)
+      keys_.insert(key);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = id;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      Watch w = std::move(watches_[id]);
+      watches_.erase(id);
+      if (key)
+        keys_.erase(key);
+      lock.unlock();
+      ::close(fd);
+      w.on_ready(); // cannot watch it: let the waiter look again rather than sleep blind
+    }
+  }
+
+private:
+  struct Watch {
+    int fd = -1;
+    uint64_t key = 0;
+    std::function<void()> on_ready;
+  };
+
+  void run() {
+    epoll_event evs[16];
+    for (;;) {
+      int n = ::epoll_wait(epfd_, evs, 16, -1);
+      if (n < 0 && errno != EINTR)
+        return;
+      for (int i = 0; i < n; ++i) {
+        Watch w;
+        {
+          std::lock_guard lock(mu_);
+          auto it = watches_.find(evs[i].data.u64);
+          if (it == watches_.end())
+            continue;
+          w = std::move(it->second);
+          watches_.erase(it);
+          if (w.key)
+            keys_.erase(w.key);
+          ::epoll_ctl(epfd_, EPOLL_CTL_DEL, w.fd, nullptr);
+        }
+        ::close(w.fd);
+        w.on_ready();
+      }
+    }
+  }
+
+  std::mutex mu_;
+  int epfd_ = -1;
+  uint64_t next_id_ = 0;
+  std::map<uint64_t, Watch> watches_;
+  std::set<uint64_t> keys_;
+};
+
+Monitor &monitor() {
+  static Monitor *m = new Monitor; // never destroyed: its thread outlives static destructors
+  return *m;
+}
+
+} // namespace
+
+void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready) {
+  monitor().watch(fd, key, std::move(on_ready));
+}
+
+} // namespace wop

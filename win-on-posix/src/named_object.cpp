@@ -1,0 +1,197 @@
+// The per-user namespace of named objects (see named_object.hpp for the lifetime rules).
+#include "named_object.hpp"
+#include "object.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace wop {
+
+namespace {
+
+bool private_dir(const std::string &dir) {
+  struct stat st;
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid() &&
+         (st.st_mode & 077) == 0;
+}
+
+bool make_private_dir(const std::string &dir) {
+  if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
+    return false;
+  return private_dir(dir);
+}
+
+std::string compute_runtime_dir() {
+  std::string base;
+  const char *xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg && xdg[0] == '/' && private_dir(xdg))
+    base = std::string(xdg) + "/win-on-posix";
+  else
+    base = "/tmp/win-on-posix-" + std::to_string(::getuid());
+  // Local\ and Global\ are two namespaces, as for a program in an interactive session.
+  if (!make_private_dir(base) || !make_private_dir(base + "/local") ||
+      !make_private_dir(base + "/global"))
+    return {};
+  return base;
+}
+
+// A file name for an object name: safe characters kept, others %XX-escaped; names too
+// long for a file name are hashed (64-bit FNV-1a).
+std::string file_name_for(const std::string &name) {
+  std::string out;
+  for (unsigned char c : name) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || (c == '.' && !out.empty());
+    if (safe) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  if (out.size() <= 200)
+    return "n-" + out;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name)
+    h = (h ^ c) * 1099511628211ull;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "h-%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// The file for a name, or empty with the last error set.
+std::string path_for(const std::string &name) {
+  std::string ns = "local";
+  std::string rest = name;
+  auto starts = [&](const char *p) { return rest.rfind(p, 0) == 0; };
+  if (starts("Global\\")) {
+    ns = "global";
+    rest.erase(0, 7);
+  } else if (starts("Local\\")) {
+    rest.erase(0, 6);
+  }
+  if (rest.find('\\') != std::string::npos) {
+    fail(ERROR_PATH_NOT_FOUND); // Windows looks for a directory of that name: there is none
+    return {};
+  }
+  if (rest.empty()) {
+    fail(ERROR_INVALID_NAME);
+    return {};
+  }
+  const std::string &dir = runtime_dir();
+  if (dir.empty())
+    return {};
+  return dir + "/" + ns + "/" + file_name_for(rest);
+}
+
+// True while fd is the file path names (not removed or replaced).
+bool still_linked(int fd, const std::string &path) {
+  struct stat a, b;
+  return ::fstat(fd, &a) == 0 && a.st_nlink > 0 && ::stat(path.c_str(), &b) == 0 &&
+         a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+} // namespace
+
+const std::string &runtime_dir() {
+  static std::string dir = compute_runtime_dir();
+  if (dir.empty())
+    fail(ERROR_ACCESS_DENIED);
+  return dir;
+}
+
+std::optional<NamedFile> named_open(const std::string &name, bool create,
+                                    const std::function<bool(int)> &init) {
+  std::string path = path_for(name);
+  if (path.empty())
+    return std::nullopt;
+  // Each round either returns or saw the name change under it (removed, replaced, stale);
+  // a bounded number of rounds keeps a pathological race from spinning forever.
+  for (int round = 0; round < 1000; ++round) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        // Nobody holds it: its last holders were killed before removing the name.
+        if (still_linked(fd, path))
+          ::unlink(path.c_str());
+        ::close(fd);
+        continue;
+      }
+      if (::flock(fd, LOCK_SH) < 0) {
+        int e = errno;
+        ::close(fd);
+        fail_errno(e);
+        return std::nullopt;
+      }
+      if (!still_linked(fd, path)) { // its last holder removed it meanwhile
+        ::close(fd);
+        continue;
+      }
+      return NamedFile{fd, path, false};
+    }
+    if (errno != ENOENT) {
+      fail_errno(errno);
+      return std::nullopt;
+    }
+    if (!create) {
+      fail(ERROR_FILE_NOT_FOUND);
+      return std::nullopt;
+    }
+    // Built under a temporary name, locked, then linked: whoever finds the name finds it
+    // complete and held.
+    std::string tmp = path.substr(0, path.find_last_of('/')) + "/.new-XXXXXX";
+    int nfd = ::mkostemp(tmp.data(), O_CLOEXEC);
+    if (nfd < 0) {
+      fail_errno(errno);
+      return std::nullopt;
+    }
+    bool ok = ::flock(nfd, LOCK_SH) == 0 ? init(nfd) : fail_errno(errno);
+    if (!ok) { // init set the last error
+      DWORD e = GetLastError();
+      ::unlink(tmp.c_str());
+      ::close(nfd);
+      fail(e);
+      return std::nullopt;
+    }
+    int r = ::link(tmp.c_str(), path.c_str());
+    int e = errno;
+    ::unlink(tmp.c_str());
+    if (r == 0)
+      return NamedFile{nfd, path, true};
+    ::close(nfd);
+    if (e != EEXIST) {
+      fail_errno(e);
+      return std::nullopt;
+    }
+  }
+  fail(ERROR_BUSY);
+  return std::nullopt;
+}
+
+void named_release(int fd, const std::string &path) {
+  // Converting to exclusive drops our shared lock even when it fails; we close anyway.
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && still_linked(fd, path))
+    ::unlink(path.c_str());
+  ::close(fd);
+}
+
+int named_reopen(int fd) {
+  std::string self = "/proc/self/fd/" + std::to_string(fd);
+  int nfd = ::open(self.c_str(), O_RDWR | O_CLOEXEC);
+  if (nfd < 0)
+    return -1;
+  if (::flock(nfd, LOCK_SH) < 0) {
+    ::close(nfd);
+    return -1;
+  }
+  return nfd;
+}
+
+} // namespace wop

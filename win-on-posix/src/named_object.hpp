@@ -1,0 +1,44 @@
+// The per-user namespace of named kernel objects (events, mutexes, semaphores, and file
+// mappings later): one file per name under the runtime directory, shared by every process
+// of the user, invisible to other users (0700).
+//
+// Lifetime without a daemon: every process holding the object keeps a shared flock on its
+// own open file description of the file. The last one to let go gets the exclusive lock
+// and removes the name; a file nobody holds a lock on (its holders were killed) is stale
+// and replaced by the next creator.
+#pragma once
+
+#include <windows.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace wop {
+
+struct NamedFile {
+  int fd = -1;       // O_RDWR, close-on-exec, holding a shared flock
+  std::string path;  // the name's file
+  bool created = false;
+};
+
+// Opens the object called name (UTF-8, with an optional Local\ or Global\ prefix). When
+// there is none and create is set, makes one: init(fd) fills the new file before the name
+// becomes visible (false = failed, with the last error set). nullopt with the last error
+// set on failure (ERROR_FILE_NOT_FOUND when absent and !create, ERROR_PATH_NOT_FOUND for
+// a name with a backslash other than the prefix's, ERROR_ACCESS_DENIED if the runtime
+// directory is not ours).
+std::optional<NamedFile> named_open(const std::string &name, bool create,
+                                    const std::function<bool(int)> &init);
+// Lets go of a NamedFile: removes the name if no other process holds it, closes fd.
+void named_release(int fd, const std::string &path);
+// A new descriptor of the same file, holding its own shared lock: for a child process,
+// which keeps the object alive from the moment it is spawned. -1 on failure.
+int named_reopen(int fd);
+
+// The per-user runtime directory ($XDG_RUNTIME_DIR/win-on-posix, else
+// /tmp/win-on-posix-<uid>), created 0700 on first use; empty (last error set) if it is
+// not a directory of ours that only we can enter.
+const std::string &runtime_dir();
+
+} // namespace wop

@@ -1,0 +1,46 @@
+// The wait engine's internal interface: what every waitable object provides (object.hpp
+// declares the hooks), and the futex word waiters sleep on.
+#pragma once
+
+#include <windows.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <sys/types.h>
+
+namespace wop {
+
+// A waitable object's notification word. Whoever changes the object so that a waiter may
+// now be satisfied bumps seq and wakes; a waiter reads seq before checking the object and
+// sleeps only while seq still has that value, so no change is missed. waiters counts the
+// threads that may sleep on it, so an uncontended SetEvent makes no system call. Works
+// across processes when it lives in shared memory (no FUTEX_PRIVATE_FLAG anywhere).
+struct WaitWord {
+  std::atomic<uint32_t> seq{0};
+  std::atomic<uint32_t> waiters{0};
+  // After the change is visible: bump and wake every sleeper.
+  void notify() noexcept;
+};
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "futex words must be plain words");
+static_assert(sizeof(WaitWord) == 8, "WaitWord lives in shared memory");
+
+enum class WaitCheck { NotReady, Ready, Abandoned };
+
+// Per (waiter, object) state an object may keep across the checks of one wait.
+struct WaitToken {
+  uint32_t pulse_gen = 0;   // events: PulseEvent generation when the wait began
+  pid_t owner_pid = 0;      // mutexes: the owner seen last, to watch for its death
+  pid_t owner_tid = 0;
+  uint64_t owner_start = 0;
+};
+
+// Monotonic clock in milliseconds / nanoseconds (wait.cpp).
+uint64_t monotonic_ns() noexcept;
+
+// Runs on_ready once on the monitor thread when fd polls readable; takes ownership of fd.
+// The monitor thread starts on first use (monitor.cpp). key != 0 de-duplicates watches:
+// a second watch with a key still pending is dropped (and its fd closed).
+void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready);
+
+} // namespace wop
