@@ -215,7 +215,13 @@ BOOL WINAPI DuplicateHandle(HANDLE src_process, HANDLE src, HANDLE dst_process, 
   // process objects of CreateProcess.
   if (src_process != kCurrentProcess || dst_process != kCurrentProcess)
     return fail(ERROR_INVALID_HANDLE);
-  auto e = handle_lookup(src);
+  std::optional<HandleEntry> e;
+  if (src == reinterpret_cast<HANDLE>(-2)) // GetCurrentThread(): a real handle to this thread
+    e = HandleEntry{current_thread_object(), THREAD_ALL_ACCESS, 0};
+  else if (src == kCurrentProcess)
+    return fail(ERROR_NOT_SUPPORTED); // no process object for ourselves yet
+  else
+    e = handle_lookup(src);
   if (!e)
     return FALSE;
   DWORD new_access = (options & DUPLICATE_SAME_ACCESS) ? e->access : access;

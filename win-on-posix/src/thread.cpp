@@ -73,6 +73,14 @@ const HANDLE kCurrentThread = reinterpret_cast<HANDLE>(-2);
 
 } // namespace
 
+ObjectPtr current_thread_object() {
+  if (!t_self.state) { // a thread CreateThread did not make: its state starts now
+    t_self.state = std::make_shared<ThreadState>();
+    t_self.state->tid.store(static_cast<uint32_t>(current_tid()));
+  }
+  return std::make_shared<ThreadObject>(t_self.state);
+}
+
 void thread_track_mutex(const SyncSegmentPtr &seg) { t_self.owned_mutexes.push_back(seg); }
 
 void thread_untrack_mutex(const SyncSegment *seg) {

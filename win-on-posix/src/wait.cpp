@@ -75,7 +75,19 @@ void sleep_on(WaitWord *const *words, const uint32_t *seen, size_t n, uint64_t d
   ::syscall(SYS_futex, &words[0]->seq, FUTEX_WAIT, seen[0], slice ? &rel : nullptr, nullptr, 0);
 }
 
-const HANDLE kCurrentProcessPseudo = reinterpret_cast<HANDLE>(-1);
+// GetCurrentProcess() and GetCurrentThread(): waiting for yourself to end never succeeds.
+class SelfObject final : public Object {
+public:
+  ObjectKind kind() const noexcept override { return ObjectKind::Process; }
+  WaitWord *wait_word() override { return &word_; }
+
+private:
+  WaitWord word_;
+};
+
+bool is_pseudo_handle(HANDLE h) {
+  return h == reinterpret_cast<HANDLE>(-1) || h == reinterpret_cast<HANDLE>(-2);
+}
 
 DWORD wait_failed(DWORD error) {
   SetLastError(error);
@@ -88,12 +100,11 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
   ObjectPtr objs[MAXIMUM_WAIT_OBJECTS];
   WaitWord *words[MAXIMUM_WAIT_OBJECTS];
   for (DWORD i = 0; i < count; ++i) {
-    if (handles[i] == kCurrentProcessPseudo) {
-      // Waiting for the current process to end: it never does while we wait.
-      if (timeout == INFINITE)
-        for (;;)
-          ::pause();
-      return wait_failed(ERROR_INVALID_HANDLE);
+    if (is_pseudo_handle(handles[i])) {
+      static const ObjectPtr self = std::make_shared<SelfObject>();
+      objs[i] = self;
+      words[i] = self->wait_word();
+      continue;
     }
     auto e = handle_lookup(handles[i]);
     if (!e || !(words[i] = e->object->wait_word()))
