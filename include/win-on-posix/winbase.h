@@ -153,6 +153,56 @@ WOP_API HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle,
 WOP_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
                                      LPLONG lpPreviousCount);
 
+/* File mappings (win-on-posix/src/file_mapping.cpp). */
+#define FILE_MAP_COPY 0x0001
+#define FILE_MAP_WRITE 0x0002
+#define FILE_MAP_READ 0x0004
+#define FILE_MAP_EXECUTE 0x0020
+#define FILE_MAP_ALL_ACCESS SECTION_ALL_ACCESS
+WOP_API HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
+                                         DWORD flProtect, DWORD dwMaximumSizeHigh,
+                                         DWORD dwMaximumSizeLow, LPCSTR lpName);
+WOP_API HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,
+                                         DWORD flProtect, DWORD dwMaximumSizeHigh,
+                                         DWORD dwMaximumSizeLow, LPCWSTR lpName);
+WOP_API HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WOP_API HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                       LPCWSTR lpName);
+WOP_API LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
+                                    DWORD dwFileOffsetHigh, DWORD dwFileOffsetLow,
+                                    SIZE_T dwNumberOfBytesToMap);
+WOP_API LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
+                                      DWORD dwFileOffsetHigh, DWORD dwFileOffsetLow,
+                                      SIZE_T dwNumberOfBytesToMap, LPVOID lpBaseAddress);
+WOP_API BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress);
+WOP_API BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T dwNumberOfBytesToFlush);
+WOP_API SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
+                                   SIZE_T dwLength);
+
+/* System information (win-on-posix/src/file_mapping.cpp: page size and granularity). */
+#define PROCESSOR_ARCHITECTURE_INTEL 0
+#define PROCESSOR_ARCHITECTURE_ARM64 12
+#define PROCESSOR_ARCHITECTURE_AMD64 9
+typedef struct _SYSTEM_INFO {
+  WOP_NAMELESS union {
+    DWORD dwOemId;
+    WOP_NAMELESS struct {
+      WORD wProcessorArchitecture;
+      WORD wReserved;
+    };
+  };
+  DWORD dwPageSize;
+  LPVOID lpMinimumApplicationAddress;
+  LPVOID lpMaximumApplicationAddress;
+  DWORD_PTR dwActiveProcessorMask;
+  DWORD dwNumberOfProcessors;
+  DWORD dwProcessorType;
+  DWORD dwAllocationGranularity;
+  WORD wProcessorLevel;
+  WORD wProcessorRevision;
+} SYSTEM_INFO, *LPSYSTEM_INFO;
+WOP_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
+
 /* Threads (win-on-posix/src/thread.cpp). */
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
@@ -256,6 +306,8 @@ WOP_API DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWOR
 #ifdef UNICODE
 #define CreateFile CreateFileW
 #define CreateEvent CreateEventW
+#define CreateFileMapping CreateFileMappingW
+#define OpenFileMapping OpenFileMappingW
 #define CreateEventEx CreateEventExW
 #define OpenEvent OpenEventW
 #define CreateMutex CreateMutexW
@@ -272,6 +324,8 @@ typedef LPSTARTUPINFOW LPSTARTUPINFO;
 #else
 #define CreateFile CreateFileA
 #define CreateEvent CreateEventA
+#define CreateFileMapping CreateFileMappingA
+#define OpenFileMapping OpenFileMappingA
 #define CreateEventEx CreateEventExA
 #define OpenEvent OpenEventA
 #define CreateMutex CreateMutexA

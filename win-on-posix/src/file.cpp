@@ -26,6 +26,13 @@ public:
   int inherit_fd() const override { return fd_; }
   char inherit_kind() const override { return 'f'; }
   int fd() const { return fd_; }
+  int mapping_fd(bool *can_read, bool *can_write) const override {
+    if (type_ != FILE_TYPE_DISK)
+      return -1;
+    *can_read = can_read_;
+    *can_write = can_write_;
+    return fd_;
+  }
 
   bool read(void *buf, DWORD len, DWORD *done) override {
     if (!can_read_)

@@ -26,6 +26,7 @@ ObjectPtr rebuild(char kind, int fd) {
   case 'w': return make_pipe_end(fd, false);
   case 'f': return make_fd_object(fd);
   case 's': return sync_adopt(fd);
+  case 'm': return section_adopt(fd);
   default: return nullptr;
   }
 }

@@ -1,6 +1,7 @@
 // The per-user namespace of named objects (see named_object.hpp for the lifetime rules).
 #include "named_object.hpp"
 #include "object.hpp"
+#include "text.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -30,8 +31,12 @@ bool make_private_dir(const std::string &dir) {
 std::string compute_runtime_dir() {
   std::string base;
   const char *xdg = std::getenv("XDG_RUNTIME_DIR");
+  // Memory-backed file systems first: page-file-backed mappings live there.
+  struct stat st;
   if (xdg && xdg[0] == '/' && private_dir(xdg))
     base = std::string(xdg) + "/win-on-posix";
+  else if (::stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && ::access("/dev/shm", W_OK) == 0)
+    base = "/dev/shm/win-on-posix-" + std::to_string(::getuid());
   else
     base = "/tmp/win-on-posix-" + std::to_string(::getuid());
   // Local\ and Global\ are two namespaces, as for a program in an interactive session.
@@ -99,6 +104,27 @@ bool still_linked(int fd, const std::string &path) {
 }
 
 } // namespace
+
+ObjectName object_name(const char *name) {
+  ObjectName n;
+  if (name) {
+    n.present = true;
+    n.utf8 = name;
+  }
+  return n;
+}
+
+ObjectName object_name(const WCHAR *name) {
+  ObjectName n;
+  if (name) {
+    size_t len = 0;
+    while (name[len])
+      ++len;
+    n.present = true;
+    n.utf8 = utf8_from_utf16(name, len);
+  }
+  return n;
+}
 
 const std::string &runtime_dir() {
   static std::string dir = compute_runtime_dir();

@@ -16,6 +16,14 @@
 
 namespace wop {
 
+// A name as Win32 code passes it: nullptr (unnamed), UTF-8 otherwise.
+struct ObjectName {
+  bool present = false;
+  std::string utf8;
+};
+ObjectName object_name(const char *name);
+ObjectName object_name(const WCHAR *name);
+
 struct NamedFile {
   int fd = -1;       // O_RDWR, close-on-exec, holding a shared flock
   std::string path;  // the name's file
@@ -37,7 +45,7 @@ void named_release(int fd, const std::string &path);
 int named_reopen(int fd);
 
 // The per-user runtime directory ($XDG_RUNTIME_DIR/win-on-posix, else
-// /tmp/win-on-posix-<uid>), created 0700 on first use; empty (last error set) if it is
+// /dev/shm/win-on-posix-<uid>, else /tmp/...), created 0700 on first use; empty (last error set) if it is
 // not a directory of ours that only we can enter.
 const std::string &runtime_dir();
 

@@ -14,7 +14,7 @@
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore };
+enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section };
 
 class Object {
 public:
@@ -45,6 +45,14 @@ public:
   // Before the waiter sleeps: arm whatever notices changes no other thread signals (a
   // pidfd, the death of a mutex owner in another process).
   virtual void wait_prepare_sleep(WaitToken &) {}
+
+  // CreateFileMapping over this handle: the descriptor of a regular file (-1 otherwise)
+  // and whether the handle may read and write it.
+  virtual int mapping_fd(bool *can_read, bool *can_write) const {
+    (void)can_read;
+    (void)can_write;
+    return -1;
+  }
 
   // Inheritance into CreateProcess children: the descriptor to hand over and a one-letter
   // kind the child rebuilds the object from (inherit.cpp); -1 if not inheritable.
@@ -114,6 +122,10 @@ template <class T> std::shared_ptr<T> handle_object(HANDLE h, DWORD required_acc
 // is (pipe/FIFO/socket, regular file, device) and its access mode.
 ObjectPtr make_pipe_end(int fd, bool read_end);
 ObjectPtr make_fd_object(int fd);
+// A real handle's object for the calling thread (DuplicateHandle of GetCurrentThread()).
+ObjectPtr current_thread_object();
+// A file mapping handed over by a CreateProcess parent (file_mapping.cpp).
+ObjectPtr section_adopt(int fd);
 
 // Handles a CreateProcess parent handed to this process (inherit.cpp), read once from the
 // environment when the handle table is first used: they take their parent's values.

@@ -190,27 +190,6 @@ std::shared_ptr<SyncObject> named_sync(SyncType t, const std::string &name, bool
 
 } // namespace
 
-ObjectName object_name(const char *name) {
-  ObjectName n;
-  if (name) {
-    n.present = true;
-    n.utf8 = name;
-  }
-  return n;
-}
-
-ObjectName object_name(const WCHAR *name) {
-  ObjectName n;
-  if (name) {
-    size_t len = 0;
-    while (name[len])
-      ++len;
-    n.present = true;
-    n.utf8 = utf8_from_utf16(name, len);
-  }
-  return n;
-}
-
 std::shared_ptr<SyncObject> sync_create(SyncType t, const ObjectName &name,
                                         void (*init)(SharedSync *, const void *),
                                         const void *arg, bool *existed) {

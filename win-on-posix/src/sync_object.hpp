@@ -6,6 +6,7 @@
 // nothing.
 #pragma once
 
+#include "named_object.hpp"
 #include "object.hpp"
 
 #include <pthread.h>
@@ -89,14 +90,6 @@ ObjectPtr make_event_object(SyncSegmentPtr seg);
 ObjectPtr make_mutex_object(SyncSegmentPtr seg);
 ObjectPtr make_semaphore_object(SyncSegmentPtr seg);
 ObjectPtr make_sync_object(SyncSegmentPtr seg);
-
-// A name as Win32 code passes it: nullptr (unnamed), UTF-8 otherwise.
-struct ObjectName {
-  bool present = false;
-  std::string utf8;
-};
-ObjectName object_name(const char *name);
-ObjectName object_name(const WCHAR *name);
 
 // Creates an object of type t, or opens the existing named one: the segment's page is
 // initialised by init (only when created). existed says which; nullptr with the last
