@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Runs the benchmarks of both build trees side by side and prints one table.
+
+Each benchmark program prints `BENCH {json}` lines (tests/bench/bench.h). A row of the table is
+one measurement of one mechanism, with a column per implementation:
+
+  win32 programs:  win-on-posix (linux tree)  |  Wine (windows tree, same source)  |  Linux native
+  posix programs:  posix-on-win @ Wine        |  Linux glibc                        |  Win32 substrate @ Wine
+
+Figures are medians of repeated runs with the min-max spread; ratios compare columns measured
+in this one run (a shared machine makes absolute figures noise). Targets come from the issue
+tracker (issue 15); a missed target is shown as missed, never hidden.
+
+Writes <out>/bench.json, bench.md and bench.svg (bars of the ratios).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+# program -> the implementations to run it on: (column, tree, executable)
+SUITES = {
+    "file_mapping": {
+        "corpus": "win32",
+        "columns": [
+            ("win-on-posix", "linux", "bench-win32-file_mapping"),
+            ("Wine", "windows", "bench-win32-file_mapping.exe"),
+            ("Linux native", "linux", "bench-linux-file_mapping"),
+        ],
+    },
+}
+SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
+NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
+ALTERNATIVE = {"win32": "Wine", "posix": "Win32 @ Wine"}
+
+# Targets (issue 15): shim cost relative to the native limit, and speed-up over the alternative.
+TARGETS = {
+    "mapping.create_touch_256MiB": {"vs_native": 1.2},
+    "mapping.copy_bandwidth": {"vs_native": 0.9},
+}
+
+
+def run(cmd, env, timeout):
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, timeout=timeout, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {out.returncode}: {out.stderr.strip()[:400]}")
+    series = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH "):
+            rec = json.loads(line[6:])
+            series[rec["name"]] = rec
+    return series
+
+
+def wine_env(build):
+    env = dict(os.environ)
+    env.update(WINEPREFIX=str(build / "windows" / "wineprefix"), WINEDEBUG="-all",
+               WINEARCH="win64", WINEDLLOVERRIDES="mscoree=;mshtml=")
+    return env
+
+
+def summary(samples):
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
+            "n": len(samples)}
+
+
+def fmt(v):
+    return f"{v:.3g}" if v < 1000 else f"{v:.0f}"
+
+
+def svg_chart(rows, path):
+    # One bar per (row, ratio): shim vs native (1.0 = native) and shim vs the alternative.
+    bars = []
+    for r in rows:
+        for key, label in (("shim_vs_native", "vs native"), ("shim_vs_alternative", "vs alt.")):
+            if r.get(key) is not None:
+                bars.append((f"{r['name']} ({label})", r[key]))
+    width, bar_h, left = 760, 22, 330
+    height = 40 + bar_h * len(bars)
+    top = max([b[1] for b in bars] + [1.0])
+    scale = (width - left - 60) / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">',
+             '<text x="10" y="20" font-weight="bold">Speed relative to the comparison '
+             '(higher is better for the shim)</text>']
+    for i, (label, v) in enumerate(bars):
+        y = 30 + i * bar_h
+        parts.append(f'<text x="10" y="{y + 15}">{label}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{max(v * scale, 1):.1f}" '
+                     f'height="{bar_h - 6}" fill="{"#4a8" if v >= 1 else "#c64"}"/>')
+        parts.append(f'<text x="{left + v * scale + 5:.1f}" y="{y + 15}">{v:.2f}x</text>')
+    one = left + scale
+    parts.append(f'<line x1="{one:.1f}" y1="28" x2="{one:.1f}" y2="{height}" stroke="#000" '
+                 'stroke-dasharray="3,3"/>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build", help="directory holding linux/ and windows/")
+    ap.add_argument("--out", default="build/all/bench")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    ap.add_argument("--only", help="run only this suite")
+    args = ap.parse_args()
+    build = Path(args.build).resolve()
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extra = ["--quick"] if args.quick else []
+    wenv = wine_env(build)
+    if (build / "windows").is_dir():
+        subprocess.run(["wineserver", "-p5"], env=wenv, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    rows, failures = [], []
+    for suite, spec in SUITES.items():
+        if args.only and suite != args.only:
+            continue
+        results = {}
+        for column, tree, exe in spec["columns"]:
+            path = build / tree / "bench" / exe
+            try:
+                if not path.exists():
+                    raise RuntimeError(f"{path} not built")
+                cmd = (["wine", str(path)] if tree == "windows" else [str(path)]) + extra
+                results[column] = run(cmd, wenv if tree == "windows" else None, 600)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                failures.append(f"{suite}/{column}: {e}")
+                results[column] = {}
+        corpus = spec["corpus"]
+        names = []
+        for col in results.values():
+            names += [n for n in col if n not in names]
+        for name in names:
+            row = {"suite": suite, "name": name, "columns": {}}
+            better = "lower"
+            for column, _, _ in spec["columns"]:
+                rec = results[column].get(name)
+                if rec:
+                    row["columns"][column] = summary(rec["samples"])
+                    row["unit"], better = rec["unit"], rec["better"]
+            row["better"] = better
+
+            def speed(a, b):  # how many times faster column a is than column b
+                ca, cb = row["columns"].get(a), row["columns"].get(b)
+                if not ca or not cb or not ca["median"] or not cb["median"]:
+                    return None
+                return (cb["median"] / ca["median"]) if better == "lower" else (
+                    ca["median"] / cb["median"])
+
+            row["shim_vs_native"] = speed(SHIM[corpus], NATIVE[corpus])
+            row["shim_vs_alternative"] = speed(SHIM[corpus], ALTERNATIVE[corpus])
+            t = TARGETS.get(name, {})
+            verdicts = []
+            if "vs_native" in t and row["shim_vs_native"] is not None:
+                # vs_native: the cost may be at most t x native (lower-is-better), or the
+                # throughput at least t x native (higher-is-better).
+                need = 1 / t["vs_native"] if better == "lower" else t["vs_native"]
+                verdicts.append("met" if row["shim_vs_native"] >= need else "MISSED")
+            if "vs_alternative" in t and row["shim_vs_alternative"] is not None:
+                verdicts.append("met" if row["shim_vs_alternative"] >= t["vs_alternative"]
+                                else "MISSED")
+            row["target"] = t
+            row["verdict"] = "/".join(verdicts) if verdicts else "-"
+            rows.append(row)
+
+    # The table: medians [min-max] per column, then the ratios.
+    lines = []
+    for suite, spec in SUITES.items():
+        cols = [c for c, _, _ in spec["columns"]]
+        corpus = spec["corpus"]
+        lines.append(f"| {suite} | unit | " + " | ".join(cols) +
+                     f" | {SHIM[corpus]} speed vs native | vs {ALTERNATIVE[corpus]} | target |")
+        lines.append("|" + "---|" * (len(cols) + 5))
+        for r in rows:
+            if r["suite"] != suite:
+                continue
+            cells = []
+            for c in cols:
+                s = r["columns"].get(c)
+                cells.append(f"{fmt(s['median'])} [{fmt(s['min'])}–{fmt(s['max'])}]" if s else "n/a")
+            ratio = lambda v: f"{v:.2f}x" if v is not None else "n/a"
+            tgt = ", ".join(f"{k} {v}" for k, v in r["target"].items()) or "-"
+            lines.append(f"| {r['name']} | {r.get('unit', '')} | " + " | ".join(cells) +
+                         f" | {ratio(r['shim_vs_native'])} | {ratio(r['shim_vs_alternative'])} |"
+                         f" {tgt}: {r['verdict']} |")
+        lines.append("")
+    table = "\n".join(lines)
+    print(table)
+    if failures:
+        print("FAILED runs:\n  " + "\n  ".join(failures))
+    (out_dir / "bench.md").write_text(table + "\n")
+    (out_dir / "bench.json").write_text(json.dumps(
+        {"rows": rows, "failures": failures, "quick": args.quick}, indent=2) + "\n")
+    svg_chart(rows, out_dir / "bench.svg")
+    print(f"written: {out_dir}/bench.md, bench.json, bench.svg")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
