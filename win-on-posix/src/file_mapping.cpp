@@ -404,17 +404,10 @@ std::map<uintptr_t, View>::iterator view_containing(uintptr_t addr) {
 } // namespace
 
 ObjectPtr section_adopt(int fd) {
-  char link[4096];
-  std::string self = "/proc/self/fd/" + std::to_string(fd);
-  ssize_t n = ::readlink(self.c_str(), link, sizeof link - 1);
-  std::string target = n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
-  const std::string &dir = runtime_dir();
-  if (!dir.empty() && target.rfind(dir + "/", 0) == 0) {
-    int own = named_reopen(fd); // the parent's descriptor stays locked for its other children
-    ::close(fd);
-    return own < 0 ? nullptr : section_from(own, target);
-  }
-  return section_from(fd, std::string());
+  std::string path;
+  if ((fd = named_adopt(fd, &path)) < 0)
+    return nullptr;
+  return section_from(fd, std::move(path));
 }
 
 } // namespace wop

@@ -208,6 +208,22 @@ void named_release(int fd, const std::string &path) {
   ::close(fd);
 }
 
+int named_adopt(int fd, std::string *path) {
+  char link[4096];
+  std::string self = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = ::readlink(self.c_str(), link, sizeof link - 1);
+  std::string target = n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
+  const std::string &dir = runtime_dir();
+  path->clear();
+  if (dir.empty() || target.rfind(dir + "/", 0) != 0)
+    return fd; // unnamed (a memfd)
+  int own = named_reopen(fd);
+  ::close(fd);
+  if (own >= 0)
+    *path = target;
+  return own;
+}
+
 int named_reopen(int fd) {
   std::string self = "/proc/self/fd/" + std::to_string(fd);
   int nfd = ::open(self.c_str(), O_RDWR | O_CLOEXEC);

@@ -44,6 +44,11 @@ void named_release(int fd, const std::string &path);
 // which keeps the object alive from the moment it is spawned. -1 on failure.
 int named_reopen(int fd);
 
+// A descriptor a CreateProcess parent passed: if it is a named object's file, returns our
+// own locked descriptor of it (closing the inherited one, which stays locked for the
+// parent's other children) and sets path; otherwise returns fd and clears path. -1 on error.
+int named_adopt(int fd, std::string *path);
+
 // The per-user runtime directory ($XDG_RUNTIME_DIR/win-on-posix, else
 // /dev/shm/win-on-posix-<uid>, else /tmp/...), created 0700 on first use; empty (last error set) if it is
 // not a directory of ours that only we can enter.

@@ -225,40 +225,25 @@ std::shared_ptr<SyncObject> sync_open(SyncType t, const ObjectName &name) {
 }
 
 ObjectPtr sync_adopt(int fd) {
-  char link[4096];
-  std::string self = "/proc/self/fd/" + std::to_string(fd);
-  ssize_t n = ::readlink(self.c_str(), link, sizeof link - 1);
-  std::string target = n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
-  const std::string &dir = runtime_dir();
-  bool named = !dir.empty() && target.rfind(dir + "/", 0) == 0;
-  if (named) {
-    // Our own locked descriptor; the one the parent passed keeps its lock for the
-    // parent's other children.
-    int own = named_reopen(fd);
-    ::close(fd);
-    if (own < 0)
-      return nullptr;
-    std::lock_guard lock(g_registry_mu);
-    SharedSync *s = map_page(own);
-    if (!s || s->magic != kSyncMagic) {
-      if (s)
-        ::munmap(s, kSyncPageSize);
-      named_release(own, target);
-      return nullptr;
-    }
-    auto obj = std::static_pointer_cast<SyncObject>(
-        make_sync_object(std::make_shared<SyncSegment>(own, s, target)));
-    g_registry[target] = obj;
-    return obj;
-  }
+  std::string path;
+  if ((fd = named_adopt(fd, &path)) < 0)
+    return nullptr;
+  std::lock_guard lock(g_registry_mu);
   SharedSync *s = map_page(fd);
   if (!s || s->magic != kSyncMagic) {
     if (s)
       ::munmap(s, kSyncPageSize);
-    ::close(fd);
+    if (path.empty())
+      ::close(fd);
+    else
+      named_release(fd, path);
     return nullptr;
   }
-  return make_sync_object(std::make_shared<SyncSegment>(fd, s, std::string()));
+  auto obj = std::static_pointer_cast<SyncObject>(
+      make_sync_object(std::make_shared<SyncSegment>(fd, s, path)));
+  if (!path.empty())
+    g_registry[path] = obj;
+  return obj;
 }
 
 HANDLE sync_handle(const std::shared_ptr<SyncObject> &obj, bool existed, DWORD access,
