@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/file.h>
@@ -103,6 +105,33 @@ bool still_linked(int fd, const std::string &path) {
          a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+// Removes the names whose holders were all killed (no lock on them): once per process, so
+// a name nobody reopens does not stay behind either. A file being built is skipped unless
+// it is old enough that its creator must have died.
+void sweep_stale(const std::string &ns_dir) {
+  DIR *d = ::opendir(ns_dir.c_str());
+  if (!d)
+    return;
+  const time_t now = ::time(nullptr);
+  while (dirent *ent = ::readdir(d)) {
+    std::string name = ent->d_name;
+    if (name == "." || name == "..")
+      continue;
+    std::string path = ns_dir + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+      continue;
+    struct stat st;
+    bool building = name.rfind(".new-", 0) == 0;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (!building || now - st.st_mtime > 60) && ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+        still_linked(fd, path))
+      ::unlink(path.c_str());
+    ::close(fd);
+  }
+  ::closedir(d);
+}
+
 } // namespace
 
 ObjectName object_name(const char *name) {
@@ -127,7 +156,14 @@ ObjectName object_name(const WCHAR *name) {
 }
 
 const std::string &runtime_dir() {
-  static std::string dir = compute_runtime_dir();
+  static std::string dir = [] {
+    std::string d = compute_runtime_dir();
+    if (!d.empty()) {
+      sweep_stale(d + "/local");
+      sweep_stale(d + "/global");
+    }
+    return d;
+  }();
   if (dir.empty())
     fail(ERROR_ACCESS_DENIED);
   return dir;
