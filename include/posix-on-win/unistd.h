@@ -6,17 +6,35 @@
 #define POW_OVERLAY_UNISTD_H
 
 #include <pow/next/unistd.h>
+#include <pow/fcntl_flags.h>
 #include <pow/unistd.h>
 
 #ifndef POW_NO_RENAME
 #undef pipe
+#undef pipe2
 #undef read
 #undef write
 #undef close
+#undef dup
+#undef dup2
+#undef dup3
+#undef isatty
+#undef lseek
 #define pipe pow_pipe
+#define pipe2 pow_pipe2
 #define read pow_read
 #define write pow_write
 #define close pow_close
+#define dup pow_dup
+#define dup2 pow_dup2
+#define dup3 pow_dup3
+#define isatty pow_isatty
+#define lseek pow_lseek
+#endif
+
+/* POSIX programs declare `extern char **environ;`: the C runtime calls it _environ. */
+#ifndef environ
+#define environ _environ
 #endif
 
 #ifndef PIPE_BUF

@@ -41,6 +41,51 @@ int errno_from_win32(DWORD err) {
   case ERROR_NOT_SUPPORTED: return ENOTSUP;
   case ERROR_SEM_TIMEOUT:
   case WAIT_TIMEOUT: return ETIMEDOUT;
+  case ERROR_BAD_EXE_FORMAT:
+  case ERROR_EXE_MACHINE_TYPE_MISMATCH: return ENOEXEC;
+  case ERROR_DIR_NOT_EMPTY: return ENOTEMPTY;
+  // Winsock: WSAGetLastError() codes are Win32 error codes too.
+  case WSAEINTR: return EINTR;
+  case WSAEBADF:
+  case WSAENOTSOCK: return ENOTSOCK;
+  case WSAEACCES: return EACCES;
+  case WSAEFAULT: return EFAULT;
+  case WSAEINVAL: return EINVAL;
+  case WSAEMFILE: return EMFILE;
+  case WSAEWOULDBLOCK: return EAGAIN; // mingw's EWOULDBLOCK (140) is not EAGAIN (11)
+  case WSAEINPROGRESS: return EINPROGRESS;
+  case WSAEALREADY: return EALREADY;
+  case WSAEDESTADDRREQ: return EDESTADDRREQ;
+  case WSAEMSGSIZE: return EMSGSIZE;
+  case WSAEPROTOTYPE: return EPROTOTYPE;
+  case WSAENOPROTOOPT: return ENOPROTOOPT;
+  case WSAEPROTONOSUPPORT:
+  case WSAESOCKTNOSUPPORT: return EPROTONOSUPPORT;
+  case WSAEOPNOTSUPP: return EOPNOTSUPP;
+  case WSAEPFNOSUPPORT:
+  case WSAEAFNOSUPPORT: return EAFNOSUPPORT;
+  case WSAEADDRINUSE: return EADDRINUSE;
+  case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
+  case WSAENETDOWN: return ENETDOWN;
+  case WSAENETUNREACH: return ENETUNREACH;
+  case WSAENETRESET: return ENETRESET;
+  case WSAECONNABORTED: return ECONNABORTED;
+  case WSAECONNRESET: return ECONNRESET;
+  case WSAENOBUFS: return ENOBUFS;
+  case WSAEISCONN: return EISCONN;
+  case WSAENOTCONN: return ENOTCONN;
+  case WSAESHUTDOWN: return EPIPE;
+  case WSAETIMEDOUT: return ETIMEDOUT;
+  case WSAECONNREFUSED: return ECONNREFUSED;
+  case WSAELOOP: return ELOOP;
+  case WSAENAMETOOLONG: return ENAMETOOLONG;
+  case WSAEHOSTDOWN:
+  case WSAEHOSTUNREACH: return EHOSTUNREACH;
+  case WSAENOTEMPTY: return ENOTEMPTY;
+  case WSAEPROCLIM: return EAGAIN;
+  case WSASYSNOTREADY:
+  case WSAVERNOTSUPPORTED:
+  case WSANOTINITIALISED: return EIO;
   default: return EIO;
   }
 }
@@ -50,6 +95,7 @@ int fail_win32(DWORD err) {
   return -1;
 }
 int fail_win32() { return fail_win32(GetLastError()); }
+int fail_wsa() { return fail_win32(static_cast<DWORD>(WSAGetLastError())); }
 int fail_errno(int e) {
   errno = e;
   return -1;

@@ -1,89 +1,115 @@
-// The fd layer: per-fd state beside the CRT's fds; read, write, close on any fd.
+// The fd layer: per-fd state beside the CRT's fds; read, write, close, dup*, fcntl,
+// isatty, lseek, fstat's type bits, readv/writev on any fd.
 #include "fd.hpp"
 
+#include <pow/fcntl_flags.h>
+#include <pow/uio.h>
 #include <pow/unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdarg>
+#include <cstring>
+#include <fcntl.h>
 #include <io.h>
-#include <mutex>
-#include <vector>
+#include <sys/stat.h>
 
 namespace posix_on_win {
 
 namespace {
 
-std::mutex g_mu;
-std::vector<FdState> g_state; // indexed by fd; Crt for fds the layer did not make
+std::vector<FdState> g_state; // indexed by fd; FdKind::Crt with a null handle: unknown
 
-// Issues one overlapped read and waits for it; the event is per thread, made once.
-class ThreadEvent {
-public:
-  HANDLE get() {
-    if (!ev_)
-      ev_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-    return ev_;
-  }
-  ~ThreadEvent() {
-    if (ev_)
-      CloseHandle(ev_);
-  }
-
-private:
-  HANDLE ev_ = nullptr;
-};
-thread_local ThreadEvent t_event;
-
-ssize_t read_overlapped(HANDLE h, void *buf, size_t count) {
-  DWORD len = count > MAXDWORD ? MAXDWORD : static_cast<DWORD>(count);
-  OVERLAPPED ov{};
-  ov.hEvent = t_event.get();
-  if (!ov.hEvent)
-    return fail_win32();
-  DWORD got = 0;
-  if (!ReadFile(h, buf, len, nullptr, &ov)) {
-    DWORD err = GetLastError();
-    if (err != ERROR_IO_PENDING)
-      return err == ERROR_BROKEN_PIPE ? 0 : fail_win32(err); // broken: every writer closed
-  }
-  if (!GetOverlappedResult(h, &ov, &got, TRUE)) {
-    DWORD err = GetLastError();
-    return err == ERROR_BROKEN_PIPE ? 0 : fail_win32(err);
-  }
-  return static_cast<ssize_t>(got);
+// Classifies a handle the layer did not make: pipes and sockets get the layer's I/O
+// (EPIPE/SIGPIPE, O_NONBLOCK), everything else stays with the CRT.
+FdKind classify(HANDLE h) {
+  if (GetFileType(h) != FILE_TYPE_PIPE)
+    return FdKind::Crt;
+  DWORD flags = 0;
+  if (GetNamedPipeInfo(h, &flags, nullptr, nullptr, nullptr))
+    return FdKind::Pipe;
+  return handle_is_socket(h) ? FdKind::Socket : FdKind::Crt;
 }
 
-ssize_t write_all(HANDLE h, const void *buf, size_t count) {
-  const char *p = static_cast<const char *>(buf);
-  size_t done = 0;
-  do {
-    DWORD chunk = count - done > MAXDWORD ? MAXDWORD : static_cast<DWORD>(count - done);
-    DWORD put = 0;
-    if (!WriteFile(h, p + done, chunk, &put, nullptr)) {
-      DWORD err = GetLastError();
-      if (done > 0)
-        return static_cast<ssize_t>(done);
-      return fail_win32(err);
+bool is_pipe(FdKind k) {
+  return k == FdKind::PipeRead || k == FdKind::PipeWrite || k == FdKind::Pipe;
+}
+
+// Lowest fd >= from that the CRT has not open (msvcrt allows 2048).
+int lowest_free(int from) {
+  for (int fd = from; fd < 2048; ++fd)
+    if (_get_osfhandle(fd) == -1)
+      return fd;
+  return -1;
+}
+
+// dup2 proper, with fd_lock() held: newfd gets its own handle to the same open file.
+int dup_onto(int fd, const FdState &st, int newfd, bool cloexec) {
+  if (newfd == fd)
+    return newfd;
+  if (auto old = fd_state(newfd)) { // silently closed first, as POSIX says
+    if (old->kind == FdKind::Socket)
+      socket_close(newfd, *old);
+    else {
+      fd_forget(newfd);
+      _close(newfd);
     }
-    done += put;
-  } while (done < count);
-  return static_cast<ssize_t>(done);
+  }
+  errno = 0;
+  if (_dup2(fd, newfd) != 0)
+    return fail_errno(errno ? errno : EBADF);
+  HANDLE h = fd_handle(newfd);
+  // msvcrt's _dup2 makes an inheritable handle; our fds reach children only through spawn.
+  if (st.kind != FdKind::Crt || cloexec)
+    SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
+  else
+    SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+  fd_set_state(newfd, FdState{st.kind, h, st.file, cloexec});
+  return newfd;
+}
+
+int dup_from(int fd, int from, bool cloexec) {
+  std::lock_guard lock(fd_lock());
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  if (from < 0)
+    return fail_errno(EINVAL);
+  int target = lowest_free(from);
+  if (target < 0)
+    return fail_errno(EMFILE);
+  return dup_onto(fd, *st, target, cloexec);
+}
+
+int access_mode(const FdState &st) {
+  switch (st.kind) {
+  case FdKind::PipeRead: return O_RDONLY;
+  case FdKind::PipeWrite: return O_WRONLY;
+  default: return O_RDWR;
+  }
 }
 
 } // namespace
 
-int fd_adopt(HANDLE h, int crt_flags, FdState state) {
+std::recursive_mutex &fd_lock() {
+  static std::recursive_mutex mu;
+  return mu;
+}
+
+int fd_adopt(HANDLE h, int crt_flags, FdKind kind, bool cloexec, bool nonblock) {
+  std::lock_guard lock(fd_lock());
   int fd = _open_osfhandle(reinterpret_cast<intptr_t>(h), crt_flags);
   if (fd < 0) {
     int e = errno ? errno : EMFILE;
-    CloseHandle(h);
+    if (kind == FdKind::Socket)
+      closesocket(reinterpret_cast<SOCKET>(h));
+    else
+      CloseHandle(h);
     return fail_errno(e);
   }
-  state.handle = h;
-  std::lock_guard lock(g_mu);
-  if (static_cast<size_t>(fd) >= g_state.size())
-    g_state.resize(static_cast<size_t>(fd) + 1);
-  g_state[static_cast<size_t>(fd)] = state;
+  auto file = std::make_shared<OpenDesc>(kind);
+  file->nonblock = nonblock;
+  fd_set_state(fd, FdState{kind, h, file, cloexec});
   return fd;
 }
 
@@ -104,16 +130,46 @@ std::optional<FdState> fd_state(int fd) {
   HANDLE h = fd_handle(fd);
   if (h == INVALID_HANDLE_VALUE)
     return std::nullopt;
-  std::lock_guard lock(g_mu);
-  if (static_cast<size_t>(fd) < g_state.size() && g_state[static_cast<size_t>(fd)].handle == h)
-    return g_state[static_cast<size_t>(fd)];
-  return FdState{FdKind::Crt, h};
+  std::lock_guard lock(fd_lock());
+  auto i = static_cast<size_t>(fd);
+  if (i < g_state.size() && g_state[i].handle == h && g_state[i].file)
+    return g_state[i];
+  // Not made by the layer, or the CRT reused the number: classify it now. An fd whose
+  // handle the CRT would not pass to children is close-on-exec.
+  FdKind kind = classify(h);
+  DWORD info = 0;
+  bool cloexec = fd > 2 && GetHandleInformation(h, &info) && !(info & HANDLE_FLAG_INHERIT);
+  FdState st{kind, h, std::make_shared<OpenDesc>(kind), cloexec};
+  if (kind == FdKind::Pipe) {
+    DWORD mode = 0;
+    if (GetNamedPipeHandleState(h, &mode, nullptr, nullptr, nullptr, nullptr, 0))
+      st.file->nonblock = (mode & PIPE_NOWAIT) != 0;
+  }
+  fd_set_state(fd, st);
+  return st;
+}
+
+void fd_set_state(int fd, const FdState &st) {
+  std::lock_guard lock(fd_lock());
+  if (static_cast<size_t>(fd) >= g_state.size())
+    g_state.resize(static_cast<size_t>(fd) + 1);
+  g_state[static_cast<size_t>(fd)] = st;
 }
 
 void fd_forget(int fd) {
-  std::lock_guard lock(g_mu);
+  std::lock_guard lock(fd_lock());
   if (fd >= 0 && static_cast<size_t>(fd) < g_state.size())
     g_state[static_cast<size_t>(fd)] = FdState{};
+}
+
+std::vector<std::pair<int, FdState>> fd_snapshot() {
+  std::vector<std::pair<int, FdState>> out;
+  // Also fds the CRT opened without us (fopen, _open): every slot msvcrt allows.
+  for (int fd = 0; fd < 2048; ++fd)
+    if (_get_osfhandle(fd) != -1)
+      if (auto st = fd_state(fd))
+        out.emplace_back(fd, *st);
+  return out;
 }
 
 } // namespace posix_on_win
@@ -129,12 +185,13 @@ ssize_t pow_read(int fd, void *buf, size_t count) {
   if (count > 0 && !buf)
     return fail_errno(EFAULT);
   switch (st->kind) {
-  case FdKind::PipeRead:
-    if (count == 0)
-      return 0;
-    return read_overlapped(fd_handle(fd), buf, count);
   case FdKind::PipeWrite:
     return fail_errno(EBADF); // not open for reading
+  case FdKind::PipeRead:
+  case FdKind::Pipe:
+    return pipe_read(*st, buf, count);
+  case FdKind::Socket:
+    return socket_read(*st, buf, count, 0);
   case FdKind::Crt:
     break;
   }
@@ -148,12 +205,13 @@ ssize_t pow_write(int fd, const void *buf, size_t count) {
   if (count > 0 && !buf)
     return fail_errno(EFAULT);
   switch (st->kind) {
-  case FdKind::PipeWrite:
-    if (count == 0)
-      return 0;
-    return write_all(fd_handle(fd), buf, count);
   case FdKind::PipeRead:
     return fail_errno(EBADF); // not open for writing
+  case FdKind::PipeWrite:
+  case FdKind::Pipe:
+    return pipe_write(*st, buf, count);
+  case FdKind::Socket:
+    return socket_write(*st, buf, count, 0);
   case FdKind::Crt:
     break;
   }
@@ -161,10 +219,203 @@ ssize_t pow_write(int fd, const void *buf, size_t count) {
 }
 
 int pow_close(int fd) {
-  if (!fd_state(fd))
+  std::lock_guard lock(fd_lock());
+  auto st = fd_state(fd);
+  if (!st)
     return -1;
+  if (st->kind == FdKind::Socket)
+    return socket_close(fd, *st);
   fd_forget(fd);
   return _close(fd);
+}
+
+int pow_dup(int fd) { return dup_from(fd, 0, false); }
+
+int pow_dup2(int fd, int newfd) {
+  std::lock_guard lock(fd_lock());
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  if (newfd < 0 || newfd >= 2048)
+    return fail_errno(EBADF);
+  return dup_onto(fd, *st, newfd, false);
+}
+
+int pow_dup3(int fd, int newfd, int flags) {
+  if (flags & ~O_CLOEXEC)
+    return fail_errno(EINVAL);
+  std::lock_guard lock(fd_lock());
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  if (newfd < 0 || newfd >= 2048)
+    return fail_errno(EBADF);
+  if (newfd == fd)
+    return fail_errno(EINVAL);
+  return dup_onto(fd, *st, newfd, (flags & O_CLOEXEC) != 0);
+}
+
+int pow_fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  // Every command that takes an argument takes an int.
+  int arg = (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_SETFD || cmd == F_SETFL)
+                ? va_arg(ap, int)
+                : 0;
+  va_end(ap);
+  std::lock_guard lock(fd_lock());
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  switch (cmd) {
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC:
+    return dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+  case F_GETFD:
+    return st->cloexec ? FD_CLOEXEC : 0;
+  case F_SETFD: {
+    st->cloexec = (arg & FD_CLOEXEC) != 0;
+    if (st->kind == FdKind::Crt) // so that the CRT's own _spawn and system agree
+      SetHandleInformation(st->handle, HANDLE_FLAG_INHERIT,
+                           st->cloexec ? 0 : HANDLE_FLAG_INHERIT);
+    fd_set_state(fd, *st);
+    return 0;
+  }
+  case F_GETFL:
+    return access_mode(*st) | (st->file->nonblock ? O_NONBLOCK : 0);
+  case F_SETFL: {
+    bool on = (arg & O_NONBLOCK) != 0;
+    if (is_pipe(st->kind)) {
+      if (pipe_set_nonblock(*st, on) != 0)
+        return -1;
+    } else if (st->kind == FdKind::Socket) {
+      if (socket_set_nonblock(*st, on) != 0)
+        return -1;
+    }
+    // Regular files: O_NONBLOCK is recorded and has no effect, as POSIX allows.
+    st->file->nonblock = on;
+    return 0;
+  }
+  default:
+    return fail_errno(EINVAL);
+  }
+}
+
+int pow_open(const char *path, int flags, ...) {
+  int mode = 0;
+  if (flags & O_CREAT) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = va_arg(ap, int);
+    va_end(ap);
+  }
+  if (!path)
+    return fail_errno(EFAULT);
+  bool nonblock = (flags & O_NONBLOCK) != 0;
+  bool cloexec = (flags & O_CLOEXEC) != 0; // O_CLOEXEC is _O_NOINHERIT: the CRT honours it
+  int crt_flags = (flags & ~O_NONBLOCK) | _O_BINARY;
+  // Windows only knows a read-only bit: owner write permission decides it.
+  int crt_mode = (mode & 0200) ? (_S_IREAD | _S_IWRITE) : _S_IREAD;
+  std::lock_guard lock(fd_lock());
+  int fd = _open(path, crt_flags, crt_mode);
+  if (fd < 0)
+    return -1;
+  HANDLE h = fd_handle(fd);
+  auto file = std::make_shared<OpenDesc>(FdKind::Crt);
+  file->nonblock = nonblock;
+  fd_set_state(fd, FdState{FdKind::Crt, h, file, cloexec});
+  return fd;
+}
+
+int pow_isatty(int fd) {
+  auto st = fd_state(fd);
+  if (!st)
+    return 0;
+  if (st->kind == FdKind::Crt && _isatty(fd))
+    return 1;
+  errno = ENOTTY;
+  return 0;
+}
+
+long long pow_lseek(int fd, long long offset, int whence) {
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  if (st->kind != FdKind::Crt)
+    return fail_errno(ESPIPE);
+  if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+    return fail_errno(EINVAL);
+  return _lseeki64(fd, offset, whence);
+}
+
+int pow_fd_type(int fd) {
+  auto st = fd_state(fd);
+  if (!st)
+    return -1;
+  if (st->kind == FdKind::Socket)
+    return 0xC000; // S_IFSOCK
+  if (is_pipe(st->kind))
+    return _S_IFIFO;
+  return 0;
+}
+
+ssize_t pow_readv(int fd, const struct iovec *iov, int iovcnt) {
+  if (!fd_state(fd))
+    return -1;
+  if (iovcnt == 0)
+    return 0; // as Linux does
+  if (iovcnt < 0 || iovcnt > 1024)
+    return fail_errno(EINVAL);
+  if (!iov)
+    return fail_errno(EFAULT);
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    if (iov[i].iov_len > static_cast<size_t>(SSIZE_MAX) - total)
+      return fail_errno(EINVAL);
+    total += iov[i].iov_len;
+  }
+  if (iovcnt == 1)
+    return pow_read(fd, iov[0].iov_base, iov[0].iov_len);
+  // One read into a bounce buffer, then scattered: a single read sees what one read would.
+  std::vector<char> tmp(total);
+  ssize_t got = pow_read(fd, tmp.data(), total);
+  if (got <= 0)
+    return got;
+  size_t off = 0;
+  for (int i = 0; i < iovcnt && off < static_cast<size_t>(got); ++i) {
+    size_t n = iov[i].iov_len < static_cast<size_t>(got) - off ? iov[i].iov_len
+                                                                 : static_cast<size_t>(got) - off;
+    std::memcpy(iov[i].iov_base, tmp.data() + off, n);
+    off += n;
+  }
+  return got;
+}
+
+ssize_t pow_writev(int fd, const struct iovec *iov, int iovcnt) {
+  if (!fd_state(fd))
+    return -1;
+  if (iovcnt == 0)
+    return 0; // as Linux does
+  if (iovcnt < 0 || iovcnt > 1024)
+    return fail_errno(EINVAL);
+  if (!iov)
+    return fail_errno(EFAULT);
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    if (iov[i].iov_len > static_cast<size_t>(SSIZE_MAX) - total)
+      return fail_errno(EINVAL);
+    total += iov[i].iov_len;
+  }
+  if (iovcnt == 1)
+    return pow_write(fd, iov[0].iov_base, iov[0].iov_len);
+  std::vector<char> tmp(total);
+  size_t off = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    if (iov[i].iov_len)
+      std::memcpy(tmp.data() + off, iov[i].iov_base, iov[i].iov_len);
+    off += iov[i].iov_len;
+  }
+  return pow_write(fd, tmp.data(), total);
 }
 
 } // extern "C"

@@ -1,18 +1,36 @@
 // posix-on-win internals: the fd layer. Our fds are real C-runtime fds (_open_osfhandle
-// over the HANDLE), so _get_osfhandle, fdopen and the CRT's own calls keep working; the
-// layer keeps its own per-fd state beside them, for the fds it made.
+// over the HANDLE or SOCKET), so _get_osfhandle, fdopen and the CRT's own calls keep
+// working; the layer keeps its own per-fd state beside them.
 #pragma once
 
+#include <winsock2.h>
 #include <windows.h>
 
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 namespace posix_on_win {
 
 enum class FdKind {
-  Crt,       // opened by the CRT or the program: the CRT's own functions serve it
+  Crt,       // regular file, console, device: the CRT's own functions serve it
   PipeRead,  // read end of pipe(): server end of an overlapped named pipe
   PipeWrite, // write end of pipe(): client end, synchronous
+  Pipe,      // a pipe the layer did not make (inherited): direction checked by Windows
+  Socket,    // a Winsock socket
+};
+
+// What POSIX calls the open file description: shared by every fd dup'ed from one open.
+struct OpenDesc {
+  explicit OpenDesc(FdKind k) : kind(k) {}
+  FdKind kind;
+  std::atomic<bool> nonblock{false};
+  // A socketpair() stand-in (loopback TCP): peer gone reads as EOF/EPIPE, as AF_UNIX does.
+  std::atomic<bool> local_pair{false};
 };
 
 struct FdState {
@@ -20,23 +38,50 @@ struct FdState {
   // The handle the state belongs to: if the CRT closed the fd behind our back (fclose of
   // an fdopen'ed stream) and reused the number, the handle differs and the state is stale.
   HANDLE handle = nullptr;
+  std::shared_ptr<OpenDesc> file;
+  bool cloexec = false;
 };
 
+// The one lock over the fd table; spawn holds it too, so that no fd changes while a
+// child's fd table is being built.
+std::recursive_mutex &fd_lock();
+
 // Wraps h in a new CRT fd (lowest free, as the CRT allocates) and records its state.
-// On failure closes h, sets errno and returns -1.
-int fd_adopt(HANDLE h, int crt_flags, FdState state);
-// The state of a layer-made fd, or FdKind::Crt for anything else that is open;
+// On failure closes h (closesocket for sockets), sets errno and returns -1.
+int fd_adopt(HANDLE h, int crt_flags, FdKind kind, bool cloexec, bool nonblock = false);
+// The state of fd (classifying fds the layer did not make on first sight);
 // nullopt with errno = EBADF if fd is not open.
 std::optional<FdState> fd_state(int fd);
 // The OS handle of fd, or INVALID_HANDLE_VALUE with errno = EBADF.
 HANDLE fd_handle(int fd);
+// Records st for fd (after dup2 and the like); call with fd_lock() held.
+void fd_set_state(int fd, const FdState &st);
 void fd_forget(int fd);
+// Every open fd with its state, lowest first (for spawn); call with fd_lock() held.
+std::vector<std::pair<int, FdState>> fd_snapshot();
 
-// The layer's single Win32 error -> errno mapping.
+// Pipe and socket I/O used by read/write/readv/writev.
+ssize_t pipe_read(const FdState &st, void *buf, size_t count);
+ssize_t pipe_write(const FdState &st, const void *buf, size_t count);
+int pipe_set_nonblock(const FdState &st, bool on);
+ssize_t socket_read(const FdState &st, void *buf, size_t count, int flags);
+ssize_t socket_write(const FdState &st, const void *buf, size_t count, int flags);
+int socket_set_nonblock(const FdState &st, bool on);
+int socket_close(int fd, const FdState &st);
+// Starts Winsock once per process; false with errno set if it cannot.
+bool winsock_init();
+bool handle_is_socket(HANDLE h);
+
+// SIGPIPE: what a write with no reader does after failing with EPIPE (signal.cpp).
+void raise_sigpipe();
+
+// The layer's single Win32/Winsock error -> errno mapping.
 int errno_from_win32(DWORD err);
 // Sets errno from err (default: GetLastError()) and returns -1.
 int fail_win32(DWORD err);
 int fail_win32();
 int fail_errno(int e);
+// Sets errno from WSAGetLastError() and returns -1.
+int fail_wsa();
 
 } // namespace posix_on_win

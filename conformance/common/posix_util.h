@@ -1,0 +1,124 @@
+/* Helpers of the POSIX corpus (header only: static inline, so a test that does not use one
+ * does not carry it). Only POSIX calls: they build for Linux and for posix-on-win alike.
+ * Children are re-launched copies of the test binary (conf_self() --role NAME ...), started
+ * with posix_spawn, never fork. */
+#ifndef CONF_POSIX_UTIL_H
+#define CONF_POSIX_UTIL_H
+
+#include "conformance.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* How long a test waits for a child or for data before it fails, in milliseconds. */
+#define CONF_WAIT_MS 20000
+
+/* Starts this binary in role `role` with up to 4 arguments (NULL-terminated list). */
+static inline pid_t conf_spawn_role(const posix_spawn_file_actions_t *fa, const char *role,
+                                    const char *a1, const char *a2, const char *a3) {
+  char *argv[7];
+  pid_t pid = -1;
+  int n = 0, rc;
+  argv[n++] = (char *)conf_self();
+  argv[n++] = (char *)"--role";
+  argv[n++] = (char *)role;
+  if (a1)
+    argv[n++] = (char *)a1;
+  if (a1 && a2)
+    argv[n++] = (char *)a2;
+  if (a1 && a2 && a3)
+    argv[n++] = (char *)a3;
+  argv[n] = NULL;
+  rc = posix_spawn(&pid, conf_self(), fa, NULL, argv, environ);
+  if (rc != 0)
+    fail_msg("posix_spawn of role '%s' failed: %s", role, strerror(rc));
+  return pid;
+}
+
+static inline void conf_sleep_ms(int ms) { usleep((unsigned)ms * 1000u); }
+
+/* waitpid with a bound: the status, or the test fails saying which child did not exit. */
+static inline int conf_wait_status(pid_t pid, const char *what) {
+  int status = 0, waited = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    if (r < 0)
+      fail_msg("waitpid for %s failed: %s", what, strerror(errno));
+    if (waited >= CONF_WAIT_MS)
+      fail_msg("%s did not exit within %d ms", what, CONF_WAIT_MS);
+    conf_sleep_ms(5); /* polling interval of a bounded wait, not a synchronisation */
+    waited += 5;
+  }
+}
+
+/* Exit code of a child that must exit normally. */
+static inline int conf_wait_exit_code(pid_t pid, const char *what) {
+  int status = conf_wait_status(pid, what);
+  if (!WIFEXITED(status))
+    fail_msg("%s did not exit normally (status 0x%x)", what, (unsigned)status);
+  return WEXITSTATUS(status);
+}
+
+/* Reads from fd (switched to O_NONBLOCK for the bounded wait) until EOF or until `cap`
+ * bytes; returns the count. Fails the test if EOF does not come within the bound. */
+static inline size_t conf_read_to_eof(int fd, char *buf, size_t cap, const char *what) {
+  size_t got = 0;
+  int waited = 0, fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+    fail_msg("fcntl O_NONBLOCK on %s: %s", what, strerror(errno));
+  for (;;) {
+    ssize_t r = read(fd, buf + got, cap - got);
+    if (r == 0)
+      break;
+    if (r > 0) {
+      got += (size_t)r;
+      if (got == cap)
+        break;
+      continue;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      fail_msg("read from %s: %s", what, strerror(errno));
+    if (waited >= CONF_WAIT_MS)
+      fail_msg("no EOF on %s within %d ms (%u bytes read)", what, CONF_WAIT_MS, (unsigned)got);
+    conf_sleep_ms(1);
+    waited += 1;
+  }
+  fcntl(fd, F_SETFL, fl);
+  return got;
+}
+
+/* Waits (bounded) until fd has data or EOF; returns what one read gives then (>= 0), or -1
+ * with errno still EAGAIN if nothing came in time. Leaves fd in its previous mode. */
+static inline ssize_t conf_read_some(int fd, char *buf, size_t cap, int timeout_ms) {
+  int waited = 0, fl = fcntl(fd, F_GETFL);
+  ssize_t r;
+  fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  for (;;) {
+    r = read(fd, buf, cap);
+    if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || waited >= timeout_ms)
+      break;
+    conf_sleep_ms(1);
+    waited += 1;
+  }
+  {
+    int e = errno;
+    fcntl(fd, F_SETFL, fl);
+    errno = e;
+  }
+  return r;
+}
+
+static inline int conf_is_eagain(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+#endif /* CONF_POSIX_UTIL_H */

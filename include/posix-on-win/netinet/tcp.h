@@ -1,0 +1,8 @@
+/* posix-on-win overlay <netinet/tcp.h>: Winsock has these declarations (sockaddr_in, in_addr,
+ * htons, inet_pton, getaddrinfo, TCP_NODELAY ...) under POSIX names already. */
+#ifndef POW_OVERLAY_NETINET_TCP_H
+#define POW_OVERLAY_NETINET_TCP_H
+
+#include <sys/socket.h>
+
+#endif /* POW_OVERLAY_NETINET_TCP_H */

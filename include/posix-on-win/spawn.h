@@ -1,0 +1,27 @@
+/* posix-on-win overlay <spawn.h> (Windows has none): posix_spawn and its attributes. */
+#ifndef POW_OVERLAY_SPAWN_H
+#define POW_OVERLAY_SPAWN_H
+
+#include <pow/spawn.h>
+
+#ifndef POW_NO_RENAME
+#define posix_spawn pow_posix_spawn
+#define posix_spawnp pow_posix_spawnp
+#define posix_spawn_file_actions_init pow_posix_spawn_file_actions_init
+#define posix_spawn_file_actions_destroy pow_posix_spawn_file_actions_destroy
+#define posix_spawn_file_actions_addclose pow_posix_spawn_file_actions_addclose
+#define posix_spawn_file_actions_adddup2 pow_posix_spawn_file_actions_adddup2
+#define posix_spawn_file_actions_addopen pow_posix_spawn_file_actions_addopen
+#define posix_spawnattr_init pow_posix_spawnattr_init
+#define posix_spawnattr_destroy pow_posix_spawnattr_destroy
+#define posix_spawnattr_setflags pow_posix_spawnattr_setflags
+#define posix_spawnattr_getflags pow_posix_spawnattr_getflags
+#define posix_spawnattr_setpgroup pow_posix_spawnattr_setpgroup
+#define posix_spawnattr_getpgroup pow_posix_spawnattr_getpgroup
+#define posix_spawnattr_setsigdefault pow_posix_spawnattr_setsigdefault
+#define posix_spawnattr_getsigdefault pow_posix_spawnattr_getsigdefault
+#define posix_spawnattr_setsigmask pow_posix_spawnattr_setsigmask
+#define posix_spawnattr_getsigmask pow_posix_spawnattr_getsigmask
+#endif
+
+#endif /* POW_OVERLAY_SPAWN_H */
