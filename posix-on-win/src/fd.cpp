@@ -43,6 +43,46 @@ int lowest_free(int from) {
   return -1;
 }
 
+// Wraps h in CRT fd `target` (which must be free): the CRT hands out the lowest free fd,
+// so the free fds below target are held with placeholders meanwhile. Returns target, or -1.
+int place_at(HANDLE h, int target, int crt_flags) {
+  std::vector<int> holders;
+  HANDLE nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                           OPEN_EXISTING, 0, nullptr);
+  if (nul == INVALID_HANDLE_VALUE)
+    return fail_win32();
+  int fd = -1;
+  for (;;) {
+    int low = lowest_free(0);
+    if (low < 0 || low > target) {
+      errno = low < 0 ? EMFILE : EBADF;
+      break;
+    }
+    if (low == target) {
+      fd = _open_osfhandle(reinterpret_cast<intptr_t>(h), crt_flags);
+      break;
+    }
+    HANDLE dup = nullptr;
+    if (!DuplicateHandle(GetCurrentProcess(), nul, GetCurrentProcess(), &dup, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS)) {
+      fail_win32();
+      break;
+    }
+    int hfd = _open_osfhandle(reinterpret_cast<intptr_t>(dup), _O_RDONLY);
+    if (hfd < 0) {
+      CloseHandle(dup);
+      break;
+    }
+    holders.push_back(hfd);
+  }
+  int e = errno;
+  for (int hfd : holders)
+    _close(hfd);
+  CloseHandle(nul);
+  errno = e;
+  return fd;
+}
+
 // dup2 proper, with fd_lock() held: newfd gets its own handle to the same open file.
 int dup_onto(int fd, const FdState &st, int newfd, bool cloexec) {
   if (newfd == fd)
@@ -54,6 +94,20 @@ int dup_onto(int fd, const FdState &st, int newfd, bool cloexec) {
       fd_forget(newfd);
       _close(newfd);
     }
+  }
+  if (st.kind == FdKind::Socket) {
+    // Winsock does not recognise a DuplicateHandle copy of a socket (as documented for
+    // DuplicateHandle): the copy comes from WSADuplicateSocket, then goes to newfd.
+    HANDLE s = socket_duplicate(st);
+    if (s == INVALID_HANDLE_VALUE)
+      return -1;
+    if (place_at(s, newfd, _O_RDWR | _O_BINARY) != newfd) {
+      int e = errno;
+      closesocket(reinterpret_cast<SOCKET>(s));
+      return fail_errno(e);
+    }
+    fd_set_state(newfd, FdState{st.kind, s, st.file, cloexec});
+    return newfd;
   }
   errno = 0;
   if (_dup2(fd, newfd) != 0)

@@ -68,6 +68,9 @@ ssize_t socket_read(const FdState &st, void *buf, size_t count, int flags);
 ssize_t socket_write(const FdState &st, const void *buf, size_t count, int flags);
 int socket_set_nonblock(const FdState &st, bool on);
 int socket_close(int fd, const FdState &st);
+// A new socket handle for the same socket (WSADuplicateSocket), not inheritable;
+// INVALID_HANDLE_VALUE with errno set on failure.
+HANDLE socket_duplicate(const FdState &st);
 // Starts Winsock once per process; false with errno set if it cannot.
 bool winsock_init();
 bool handle_is_socket(HANDLE h);

@@ -209,6 +209,22 @@ ssize_t socket_write(const FdState &st, const void *buf, size_t count, int flags
   return r == SOCKET_ERROR ? send_failed(st, flags) : r;
 }
 
+HANDLE socket_duplicate(const FdState &st) {
+  WSAPROTOCOL_INFOW info;
+  if (WSADuplicateSocketW(sock_of(st), GetCurrentProcessId(), &info) != 0) {
+    fail_wsa();
+    return INVALID_HANDLE_VALUE;
+  }
+  SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) {
+    fail_wsa();
+    return INVALID_HANDLE_VALUE;
+  }
+  SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+  return reinterpret_cast<HANDLE>(s);
+}
+
 int socket_set_nonblock(const FdState &st, bool on) { return set_fionbio(sock_of(st), on); }
 
 int socket_close(int fd, const FdState &st) {
