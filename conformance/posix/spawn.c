@@ -315,6 +315,38 @@ static void system_returns_wait_status(void **state) {
   assert_int_equal(WEXITSTATUS(status), 7);
 }
 
+/* The seeds' recipe as a program (docs/examples/posix/pipe.c, built next to this binary):
+ * `example-posix-pipe SELF --role hello -- SELF --role count_stdin` exits with what
+ * count_stdin counted, 17 bytes. */
+static void example_pipe_connects_producer_to_consumer(void **state) {
+  char exe[1024];
+  const char *self = conf_self();
+  const char *slash = strrchr(self, '/');
+  const char *bslash = strrchr(self, '\\');
+  size_t dir;
+  pid_t pid;
+  char *argv[10];
+  int rc;
+  (void)state;
+  if (bslash && (!slash || bslash > slash))
+    slash = bslash;
+  dir = slash ? (size_t)(slash - self) + 1 : 0;
+  snprintf(exe, sizeof exe, "%.*sexample-posix-pipe", (int)dir, self);
+  argv[0] = exe;
+  argv[1] = (char *)self;
+  argv[2] = (char *)"--role";
+  argv[3] = (char *)"hello";
+  argv[4] = (char *)"--";
+  argv[5] = (char *)self;
+  argv[6] = (char *)"--role";
+  argv[7] = (char *)"count_stdin";
+  argv[8] = NULL;
+  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
+  if (rc != 0)
+    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
+  assert_int_equal(conf_wait_exit_code(pid, "example-posix-pipe"), 17);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(spawn_exit_code_through_waitpid),
     cmocka_unit_test(waitpid_wnohang_then_exit),
@@ -329,6 +361,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(popen_write_with_exit_code),
     cmocka_unit_test(popen_bad_mode_is_einval),
     cmocka_unit_test(system_returns_wait_status),
+    cmocka_unit_test(example_pipe_connects_producer_to_consumer),
 };
 
 static const struct conf_role roles[] = {
