@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace posix_on_win {
@@ -74,6 +75,11 @@ HANDLE socket_duplicate(const FdState &st);
 // Starts Winsock once per process; false with errno set if it cannot.
 bool winsock_init();
 bool handle_is_socket(HANDLE h);
+
+// spawn.cpp: the Microsoft C runtime command line for argv (quoted so that the child's
+// argv is argv again); POSIX's wait status for a Windows exit code.
+std::string command_line(const char *const *argv);
+int wait_status(DWORD exit_code);
 
 // SIGPIPE: what a write with no reader does after failing with EPIPE (signal.cpp).
 void raise_sigpipe();

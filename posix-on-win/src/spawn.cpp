@@ -275,10 +275,7 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
 
 int spawn_argv(pid_t *pid, const std::string &app, const posix_spawn_file_actions_t *fa,
                const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
-  std::string cmd;
-  for (char *const *a = argv; *a; ++a)
-    append_arg(cmd, *a);
-  return spawn_impl(pid, app, cmd, actions_of(fa), attr, envp);
+  return spawn_impl(pid, app, command_line(argv), actions_of(fa), attr, envp);
 }
 
 // POSIX's wait status for an exit code: exceptions (and SIGPIPE's default action) are
@@ -321,6 +318,15 @@ int spawn_shell(pid_t *pid, const char *command, const FileActions *fa) {
 }
 
 } // namespace
+
+std::string command_line(const char *const *argv) {
+  std::string cmd;
+  for (const char *const *a = argv; *a; ++a)
+    append_arg(cmd, *a);
+  return cmd;
+}
+
+int wait_status(DWORD exit_code) { return status_of(exit_code); }
 
 } // namespace posix_on_win
 
@@ -523,7 +529,7 @@ pid_t pow_waitpid(pid_t pid, int *status, int options) {
       g_children.erase(it);
     }
     if (status)
-      *status = status_of(code);
+      *status = wait_status(code);
     return static_cast<pid_t>(child);
   }
 }

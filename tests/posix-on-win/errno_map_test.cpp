@@ -25,3 +25,17 @@ TEST(ErrnoMap, FailSetsErrnoAndReturnsMinusOne) {
   EXPECT_EQ(posix_on_win::fail_win32(ERROR_INVALID_HANDLE), -1);
   EXPECT_EQ(errno, EBADF);
 }
+
+TEST(ErrnoMap, WinsockCodes) {
+  using posix_on_win::errno_from_win32;
+  EXPECT_EQ(errno_from_win32(WSAEWOULDBLOCK), EAGAIN); // not mingw's EWOULDBLOCK (140)
+  EXPECT_EQ(errno_from_win32(WSAECONNREFUSED), ECONNREFUSED);
+  EXPECT_EQ(errno_from_win32(WSAEADDRINUSE), EADDRINUSE);
+  EXPECT_EQ(errno_from_win32(WSAENOTCONN), ENOTCONN);
+  EXPECT_EQ(errno_from_win32(WSAENOTSOCK), ENOTSOCK);
+  EXPECT_EQ(errno_from_win32(WSAEINPROGRESS), EINPROGRESS);
+  EXPECT_EQ(errno_from_win32(WSAECONNRESET), ECONNRESET);
+  EXPECT_EQ(errno_from_win32(WSAESHUTDOWN), EPIPE);
+  EXPECT_EQ(errno_from_win32(WSAEAFNOSUPPORT), EAFNOSUPPORT);
+  EXPECT_EQ(errno_from_win32(WSAETIMEDOUT), ETIMEDOUT);
+}

@@ -80,3 +80,38 @@ TEST(FdLayer, NotOpenIsEbadf) {
   EXPECT_EQ(errno, EBADF);
   EXPECT_FALSE(posix_on_win::fd_state(4000).has_value());
 }
+
+TEST(FdLayer, ForeignPipeFdsAreClassified) {
+  // An fd over a pipe the layer did not make (inherited from a plain Windows parent, or
+  // made by the CRT) gets the layer's pipe I/O: EOF and EPIPE as POSIX has them.
+  HANDLE r, w;
+  ASSERT_TRUE(CreatePipe(&r, &w, nullptr, 0));
+  int rfd = _open_osfhandle(reinterpret_cast<intptr_t>(r), 0);
+  int wfd = _open_osfhandle(reinterpret_cast<intptr_t>(w), 0);
+  ASSERT_GE(rfd, 0);
+  ASSERT_GE(wfd, 0);
+  EXPECT_EQ(posix_on_win::fd_state(rfd)->kind, posix_on_win::FdKind::Pipe);
+  EXPECT_EQ(posix_on_win::fd_state(wfd)->kind, posix_on_win::FdKind::Pipe);
+  EXPECT_EQ(pow_write(wfd, "ab", 2), 2);
+  char buf[4];
+  EXPECT_EQ(pow_read(rfd, buf, sizeof buf), 2);
+  EXPECT_EQ(pow_close(wfd), 0);
+  EXPECT_EQ(pow_read(rfd, buf, sizeof buf), 0);
+  EXPECT_EQ(pow_close(rfd), 0);
+}
+
+TEST(FdLayer, PipeHandlesAreNotInheritable) {
+  // fds reach children only through spawn's hand-over, never by a stray CreateProcess.
+  int fds[2];
+  ASSERT_EQ(pow_pipe(fds), 0);
+  int d = pow_dup2(fds[1], fds[1] + 5);
+  ASSERT_EQ(d, fds[1] + 5);
+  for (int fd : {fds[0], fds[1], d}) {
+    DWORD info = 0;
+    ASSERT_TRUE(GetHandleInformation(reinterpret_cast<HANDLE>(_get_osfhandle(fd)), &info));
+    EXPECT_EQ(info & HANDLE_FLAG_INHERIT, 0u) << "fd " << fd;
+  }
+  pow_close(d);
+  pow_close(fds[0]);
+  pow_close(fds[1]);
+}
