@@ -275,7 +275,7 @@ HANDLE open_mapping(DWORD access, BOOL inherit, const ObjectName &name) {
     return nullptr;
   }
   if (name.utf8.empty()) {
-    SetLastError(ERROR_FILE_NOT_FOUND);
+    SetLastError(ERROR_INVALID_HANDLE); // "" names the object directory, not a mapping
     return nullptr;
   }
   auto nf = named_open(name.utf8, false, nullptr);
@@ -284,12 +284,9 @@ HANDLE open_mapping(DWORD access, BOOL inherit, const ObjectName &name) {
   auto obj = section_from(nf->fd, nf->path);
   if (!obj)
     return nullptr;
-  DWORD rights = section_access(access);
-  if ((rights & SECTION_MAP_WRITE) && !writable_protect(obj->protect())) {
-    SetLastError(ERROR_ACCESS_DENIED);
-    return nullptr;
-  }
-  return handle_insert(obj, rights, inherit ? HANDLE_FLAG_INHERIT : 0);
+  // Rights are granted as asked (there is no security descriptor to check against); a
+  // write view of a read-only mapping still fails in MapViewOfFile.
+  return handle_insert(obj, section_access(access), inherit ? HANDLE_FLAG_INHERIT : 0);
 }
 
 // ---- views ----
@@ -342,15 +339,14 @@ void *map_view(HANDLE hm, DWORD access, DWORD off_hi, DWORD off_lo, SIZE_T bytes
   }
   const bool copy = (access & FILE_MAP_COPY) && !(access & FILE_MAP_WRITE);
   const bool write = (access & FILE_MAP_WRITE) != 0;
-  const bool read = (access & (FILE_MAP_READ | FILE_MAP_WRITE | FILE_MAP_COPY)) != 0;
   const bool exec = (access & FILE_MAP_EXECUTE) != 0;
-  if (!read && !exec) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return nullptr;
-  }
-  // The handle must grant the access, and the mapping's protection allow it.
-  DWORD need = (write ? SECTION_MAP_WRITE : 0) | (read ? SECTION_MAP_READ : 0) |
-               (exec ? SECTION_MAP_EXECUTE : 0);
+  // The handle must grant the access the view needs (a write view needs only the write
+  // right, as on Windows), and the mapping's protection allow it. Access 0 maps read-only.
+  DWORD need = write ? SECTION_MAP_WRITE
+               : (access & (FILE_MAP_READ | FILE_MAP_COPY)) ? SECTION_MAP_READ
+                                                            : 0;
+  if (exec)
+    need |= SECTION_MAP_EXECUTE;
   DWORD protect = sec->protect();
   bool exec_ok = protect == PAGE_EXECUTE_READ || protect == PAGE_EXECUTE_READWRITE ||
                  protect == PAGE_EXECUTE_WRITECOPY;
@@ -358,8 +354,12 @@ void *map_view(HANDLE hm, DWORD access, DWORD off_hi, DWORD off_lo, SIZE_T bytes
     SetLastError(ERROR_ACCESS_DENIED);
     return nullptr;
   }
-  if (offset >= sec->size() || bytes > sec->size() - offset) {
-    SetLastError(ERROR_ACCESS_DENIED); // beyond the end of the mapping
+  if (offset >= sec->size()) {
+    SetLastError(ERROR_INVALID_PARAMETER);
+    return nullptr;
+  }
+  if (bytes > sec->size() - offset) {
+    SetLastError(ERROR_ACCESS_DENIED); // STATUS_INVALID_VIEW_SIZE: beyond the end
     return nullptr;
   }
   size_t len = bytes ? bytes : static_cast<size_t>(sec->size() - offset);

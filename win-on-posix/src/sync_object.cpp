@@ -218,7 +218,7 @@ std::shared_ptr<SyncObject> sync_open(SyncType t, const ObjectName &name) {
     return nullptr;
   }
   if (name.utf8.empty()) {
-    fail(ERROR_FILE_NOT_FOUND);
+    fail(ERROR_INVALID_HANDLE); // "" names the object directory, which is no such object
     return nullptr;
   }
   return named_sync(t, name.utf8, false, nullptr, nullptr, nullptr);
