@@ -301,6 +301,13 @@ static void pipe_write_without_reader_handler_runs(void **state) {
   assert_int_equal(errno, EPIPE);
   assert_int_equal(g_sigpipe_seen, SIGPIPE);
   close(fds[1]);
+  /* A caught signal is back at its default in a spawned child (as across exec). */
+  {
+    pid_t pid = conf_spawn_role(NULL, "write_to_closed", NULL, NULL, NULL);
+    int status = conf_wait_status(pid, "write_to_closed child");
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGPIPE);
+  }
   assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
 }
 

@@ -83,6 +83,7 @@ int wait_status(DWORD exit_code);
 
 // SIGPIPE: what a write with no reader does after failing with EPIPE (signal.cpp).
 void raise_sigpipe();
+bool sigpipe_is_ignored();
 
 // The layer's single Win32/Winsock error -> errno mapping.
 int errno_from_win32(DWORD err);

@@ -32,6 +32,8 @@ const bool g_inherited = [] {
 
 } // namespace
 
+bool sigpipe_is_ignored() { return g_sigpipe.load() == SIG_IGN; }
+
 void raise_sigpipe() {
   pow_sighandler_t h = g_sigpipe.load();
   if (h == SIG_IGN)

@@ -247,9 +247,8 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
   DWORD create = 0;
   if ((aflags & POSIX_SPAWN_SETPGROUP) && attr->pow_pgroup == 0)
     create |= CREATE_NEW_PROCESS_GROUP;
-  bool sigpipe_ignored = pow_signal(SIGPIPE, SIG_IGN) == SIG_IGN;
-  if (!sigpipe_ignored)
-    pow_signal(SIGPIPE, SIG_DFL); // the query above changed it back
+  // exec keeps ignored signals ignored and resets caught ones to their default.
+  bool sigpipe_ignored = sigpipe_is_ignored();
   if ((aflags & POSIX_SPAWN_SETSIGDEF) && ((attr->pow_sigdefault >> SIGPIPE) & 1))
     sigpipe_ignored = false;
   std::string env = env_block(envp, sigpipe_ignored);
