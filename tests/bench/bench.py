@@ -31,6 +31,14 @@ SUITES = {
             ("Linux native", "linux", "bench-linux-file_mapping"),
         ],
     },
+    "pipe": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-pipe.exe"),
+            ("Linux glibc", "linux", "bench-posix-pipe"),
+            ("Win32 @ Wine", "windows", "bench-substrate-pipe.exe"),
+        ],
+    },
 }
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
