@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <thread>
+#include <vector>
 #include <cstdio>
 #include <io.h>
 
@@ -114,4 +118,40 @@ TEST(FdLayer, PipeHandlesAreNotInheritable) {
   pow_close(d);
   pow_close(fds[0]);
   pow_close(fds[1]);
+}
+
+TEST(FdLayer, ThreadsMakeAndCloseFdsConcurrently) {
+  // The table is shared: pipes made, used, dup'ed and closed from several threads at once
+  // neither lose data nor leak fds.
+  int probe[2];
+  ASSERT_EQ(pow_pipe(probe), 0);
+  int lowest_before = std::min(probe[0], probe[1]);
+  pow_close(probe[0]);
+  pow_close(probe[1]);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&failures, t] {
+      for (int i = 0; i < 100; ++i) {
+        int fds[2];
+        if (pow_pipe(fds) != 0) {
+          ++failures;
+          continue;
+        }
+        int d = pow_dup(fds[1]);
+        char c = static_cast<char>('a' + t), back = 0;
+        if (d < 0 || pow_write(d, &c, 1) != 1 || pow_read(fds[0], &back, 1) != 1 || back != c)
+          ++failures;
+        if (pow_close(d) != 0 || pow_close(fds[1]) != 0 || pow_read(fds[0], &back, 1) != 0 ||
+            pow_close(fds[0]) != 0)
+          ++failures;
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(pow_pipe(probe), 0);
+  EXPECT_EQ(std::min(probe[0], probe[1]), lowest_before) << "fds leaked";
+  pow_close(probe[0]);
+  pow_close(probe[1]);
 }
