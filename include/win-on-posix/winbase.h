@@ -36,6 +36,18 @@ WOP_API BOOL WINAPI PeekNamedPipe(HANDLE hNamedPipe, LPVOID lpBuffer, DWORD nBuf
                                   LPDWORD lpBytesRead, LPDWORD lpTotalBytesAvail,
                                   LPDWORD lpBytesLeftThisMessage);
 
+/* Mailslots (win-on-posix/src/mailslot.cpp); clients open them with CreateFile. */
+#define MAILSLOT_WAIT_FOREVER ((DWORD)-1)
+#define MAILSLOT_NO_MESSAGE ((DWORD)-1)
+WOP_API HANDLE WINAPI CreateMailslotA(LPCSTR lpName, DWORD nMaxMessageSize, DWORD lReadTimeout,
+                                      LPSECURITY_ATTRIBUTES lpSecurityAttributes);
+WOP_API HANDLE WINAPI CreateMailslotW(LPCWSTR lpName, DWORD nMaxMessageSize, DWORD lReadTimeout,
+                                      LPSECURITY_ATTRIBUTES lpSecurityAttributes);
+WOP_API BOOL WINAPI GetMailslotInfo(HANDLE hMailslot, LPDWORD lpMaxMessageSize,
+                                    LPDWORD lpNextSize, LPDWORD lpMessageCount,
+                                    LPDWORD lpReadTimeout);
+WOP_API BOOL WINAPI SetMailslotInfo(HANDLE hMailslot, DWORD lReadTimeout);
+
 /* Regular files (win-on-posix/src/file.cpp). */
 #define CREATE_NEW 1
 #define CREATE_ALWAYS 2
@@ -305,6 +317,7 @@ WOP_API DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWOR
 
 #ifdef UNICODE
 #define CreateFile CreateFileW
+#define CreateMailslot CreateMailslotW
 #define CreateEvent CreateEventW
 #define CreateFileMapping CreateFileMappingW
 #define OpenFileMapping OpenFileMappingW
@@ -323,6 +336,7 @@ typedef STARTUPINFOW STARTUPINFO;
 typedef LPSTARTUPINFOW LPSTARTUPINFO;
 #else
 #define CreateFile CreateFileA
+#define CreateMailslot CreateMailslotA
 #define CreateEvent CreateEventA
 #define CreateFileMapping CreateFileMappingA
 #define OpenFileMapping OpenFileMappingA

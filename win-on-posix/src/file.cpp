@@ -83,8 +83,10 @@ HANDLE create_file(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBU
     SetLastError(ERROR_PATH_NOT_FOUND);
     return INVALID_HANDLE_VALUE;
   }
+  if (is_mailslot_name(win_name))
+    return mailslot_open_client(win_name, access, sa);
   std::string path = posix_path(win_name);
-  if (path.rfind("//./pipe/", 0) == 0 || path.rfind("//./mailslot/", 0) == 0) {
+  if (path.rfind("//./pipe/", 0) == 0) {
     SetLastError(ERROR_FILE_NOT_FOUND); // no such server exists in this layer yet
     return INVALID_HANDLE_VALUE;
   }

@@ -27,6 +27,8 @@ ObjectPtr rebuild(char kind, int fd) {
   case 'f': return make_fd_object(fd);
   case 's': return sync_adopt(fd);
   case 'm': return section_adopt(fd);
+  case 'M': return mailslot_adopt(fd, true);
+  case 'W': return mailslot_adopt(fd, false);
   default: return nullptr;
   }
 }

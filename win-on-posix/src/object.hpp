@@ -14,7 +14,7 @@
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section };
+enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot };
 
 class Object {
 public:
@@ -126,6 +126,12 @@ ObjectPtr make_fd_object(int fd);
 ObjectPtr current_thread_object();
 // A file mapping handed over by a CreateProcess parent (file_mapping.cpp).
 ObjectPtr section_adopt(int fd);
+// Mailslots (mailslot.cpp): whether CreateFile's name is \\HOST\mailslot\..., the
+// client end CreateFile opens for it, and a server ('M') or client ('W') end handed over
+// by a CreateProcess parent.
+bool is_mailslot_name(const std::string &win_name);
+HANDLE mailslot_open_client(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBUTES sa);
+ObjectPtr mailslot_adopt(int fd, bool server);
 
 // Handles a CreateProcess parent handed to this process (inherit.cpp), read once from the
 // environment when the handle table is first used: they take their parent's values.

@@ -1,0 +1,701 @@
+// Mailslots: CreateMailslot, GetMailslotInfo, SetMailslotInfo, and the client side that
+// CreateFile opens for \\.\mailslot\NAME (also \\*\ and \\DOMAIN\: delivered locally).
+//
+// Server: an AF_UNIX datagram socket bound in <runtime dir>/mailslot/. The name is a
+// symlink to the socket file, whose own name carries a random id, the maximum message
+// size and the creation read timeout, so a writer learns the limit atomically with the
+// address. The name is live exactly while the socket is open in some process: a writer's
+// connect() to a closed one gets ECONNREFUSED (ERROR_FILE_NOT_FOUND), and CreateMailslot
+// replaces such a stale name. Creation and cleanup hold an flock on mailslot/.lock, so two
+// creators never both take over one stale name.
+//
+// Writers never block on unread messages although the kernel allows only
+// net.unix.max_dgram_qlen (often 10) queued datagrams per socket: the server process
+// drains its socket into an in-memory queue in the background (a re-armed watch on the
+// shared monitor thread) and synchronously before ReadFile/GetMailslotInfo answer, so
+// counts and sizes are exact. Messages over 64 KiB travel as a memfd (SCM_RIGHTS), so
+// "any size" is not capped by the socket buffer.
+#include "named_object.hpp"
+#include "object.hpp"
+#include "text.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vector>
+
+namespace wop {
+
+namespace {
+
+constexpr size_t kInlineMax = 64 * 1024; // larger messages are sent as a memfd
+constexpr DWORD kReadRights = GENERIC_READ | GENERIC_ALL | FILE_READ_DATA;
+constexpr DWORD kWriteRights = GENERIC_WRITE | GENERIC_ALL | FILE_WRITE_DATA | FILE_APPEND_DATA;
+
+// ---- names ----
+
+bool ieq_prefix(const std::string &s, size_t at, const char *lower) {
+  for (size_t i = 0; lower[i]; ++i) {
+    if (at + i >= s.size())
+      return false;
+    char c = s[at + i];
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i])
+      return false;
+  }
+  return true;
+}
+
+// "\\HOST\mailslot\REST" (either slash) -> HOST and REST (separators normalised to '\',
+// ASCII lower-cased: mailslot names are case-insensitive). False if not of that form.
+bool split_name(const std::string &raw, std::string *host, std::string *rest) {
+  std::string s = raw;
+  for (char &c : s)
+    if (c == '/')
+      c = '\\';
+  if (s.size() < 2 || s[0] != '\\' || s[1] != '\\')
+    return false;
+  size_t host_end = s.find('\\', 2);
+  if (host_end == std::string::npos || host_end == 2)
+    return false;
+  if (!ieq_prefix(s, host_end + 1, "mailslot\\"))
+    return false;
+  *host = s.substr(2, host_end - 2);
+  *rest = s.substr(host_end + 1 + 9);
+  for (char &c : *rest)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return true;
+}
+
+// A file name for the (lower-cased) slot name: safe characters kept, others %XX; long
+// names hashed (64-bit FNV-1a).
+std::string link_name_for(const std::string &rest) {
+  std::string out;
+  for (unsigned char c : rest) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                (c == '.' && !out.empty());
+    if (safe) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  if (out.size() <= 200)
+    return "n-" + out;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : rest)
+    h = (h ^ c) * 1099511628211ull;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "h-%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// <runtime dir>/mailslot, created 0700 on first use; empty with the last error set.
+const std::string &slot_dir() {
+  static std::string dir = [] {
+    const std::string &base = runtime_dir();
+    if (base.empty())
+      return std::string();
+    std::string d = base + "/mailslot";
+    struct stat st;
+    if ((::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) || ::lstat(d.c_str(), &st) < 0 ||
+        !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
+      return std::string();
+    return d;
+  }();
+  if (dir.empty())
+    fail(ERROR_ACCESS_DENIED);
+  return dir;
+}
+
+// Serialises creation and cleanup of names (released when it goes out of scope).
+class DirLock {
+public:
+  explicit DirLock(const std::string &dir) {
+    fd_ = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd_ >= 0)
+      while (::flock(fd_, LOCK_EX) < 0 && errno == EINTR) {
+      }
+  }
+  ~DirLock() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+
+private:
+  int fd_ = -1;
+};
+
+// The socket file's name: "s-<id>-<max size>-<read timeout>" (hex).
+struct SocketInfo {
+  DWORD max_size = 0;
+  DWORD timeout = 0;
+};
+
+bool parse_socket_name(const std::string &name, SocketInfo *info) {
+  unsigned long long id = 0;
+  unsigned max = 0, timeout = 0;
+  int used = 0;
+  if (std::sscanf(name.c_str(), "s-%16llx-%x-%x%n", &id, &max, &timeout, &used) != 3 ||
+      static_cast<size_t>(used) != name.size())
+    return false;
+  info->max_size = max;
+  info->timeout = timeout;
+  return true;
+}
+
+// A sockaddr for dir/name; through /proc/self/fd if the full path is too long.
+bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a, int *dirfd) {
+  std::memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  std::string path = dir + "/" + name;
+  if (path.size() >= sizeof a->sun_path) {
+    if (*dirfd < 0)
+      *dirfd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0)
+      return false;
+    path = "/proc/self/fd/" + std::to_string(*dirfd) + "/" + name;
+    if (path.size() >= sizeof a->sun_path) {
+      errno = ENAMETOOLONG;
+      return false;
+    }
+  }
+  std::memcpy(a->sun_path, path.c_str(), path.size());
+  return true;
+}
+
+// connect() fd (a datagram socket) to the socket file dir/name: 0 or an errno.
+int connect_to(int fd, const std::string &dir, const std::string &name) {
+  sockaddr_un a;
+  int dirfd = -1;
+  int err = 0;
+  if (!make_addr(dir, name, &a, &dirfd))
+    err = errno;
+  else
+    while (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0)
+      if ((err = errno) != EINTR)
+        break;
+      else
+        err = 0;
+  if (dirfd >= 0)
+    ::close(dirfd);
+  return err;
+}
+
+// Is some process still holding the socket dir/name? (ECONNREFUSED/ENOENT: no.)
+bool socket_alive(const std::string &dir, const std::string &name, int *err) {
+  int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) {
+    *err = errno;
+    return false;
+  }
+  *err = connect_to(probe, dir, name);
+  ::close(probe);
+  return *err == 0;
+}
+
+std::string read_link(const std::string &path) {
+  char buf[256];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// The socket file a bound socket fd (server) or a connected one (writer) refers to.
+std::string socket_file_of(int fd, bool peer) {
+  sockaddr_un a{};
+  socklen_t len = sizeof a;
+  int r = peer ? ::getpeername(fd, reinterpret_cast<sockaddr *>(&a), &len)
+               : ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+  if (r < 0 || len <= offsetof(sockaddr_un, sun_path))
+    return {};
+  std::string path(a.sun_path, strnlen(a.sun_path, len - offsetof(sockaddr_un, sun_path)));
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// ---- the server ----
+
+// What the server handles of one process share, and what the background drain keeps
+// alive until it has seen the slot close.
+struct SlotState {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::vector<char>> queue;
+  int sock = -1;   // bound, non-blocking
+  int epfd = -1;   // a private epoll set holding sock and closing_fd: the monitor watches it
+  int closing_fd = -1;
+  bool closed = false;
+  DWORD max_size = 0;
+  DWORD timeout = 0;
+  std::vector<char> scratch = std::vector<char>(kInlineMax + 1);
+
+  ~SlotState() {
+    if (epfd >= 0)
+      ::close(epfd);
+    if (closing_fd >= 0)
+      ::close(closing_fd);
+  }
+
+  // Moves every datagram waiting on the socket into the queue (caller holds mu).
+  void drain_locked() {
+    if (closed)
+      return;
+    bool got = false;
+    for (;;) {
+      iovec iov{scratch.data(), scratch.size()};
+      alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = cbuf;
+      m.msg_controllen = sizeof cbuf;
+      ssize_t n = ::recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        break; // EAGAIN: drained
+      }
+      int fd = -1;
+      for (cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+          std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      if (fd >= 0) {
+        queue.push_back(read_memfd(fd));
+        ::close(fd);
+      } else {
+        queue.emplace_back(scratch.begin(), scratch.begin() + n);
+      }
+      got = true;
+    }
+    if (got)
+      cv.notify_all();
+  }
+
+  static std::vector<char> read_memfd(int fd) {
+    std::vector<char> out;
+    struct stat st;
+    if (::fstat(fd, &st) < 0 || st.st_size <= 0)
+      return out;
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < out.size()) {
+      ssize_t r = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    return out;
+  }
+};
+
+thread_local bool t_arming = false;
+
+// One-shot watch on the slot's epoll set; re-armed after every drain. The callback owns
+// a reference, so the state outlives the handles until the watch has fired once more.
+void arm_drain(const std::shared_ptr<SlotState> &s) {
+  if (t_arming)
+    return; // the monitor could not watch (it ran us at once): reads still drain themselves
+  int d = ::fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0)
+    return;
+  t_arming = true;
+  monitor_watch(d, 0, [s] {
+    {
+      std::lock_guard lock(s->mu);
+      if (s->closed)
+        return;
+      s->drain_locked();
+    }
+    arm_drain(s);
+  });
+  t_arming = false;
+}
+
+class MailslotServer final : public Object {
+public:
+  MailslotServer(std::shared_ptr<SlotState> s, std::string dir, std::string link,
+                 std::string sock_name)
+      : s_(std::move(s)), dir_(std::move(dir)), link_(std::move(link)),
+        sock_name_(std::move(sock_name)) {}
+
+  ~MailslotServer() override {
+    {
+      std::lock_guard lock(s_->mu);
+      s_->closed = true;
+      s_->queue.clear();
+      ::epoll_ctl(s_->epfd, EPOLL_CTL_DEL, s_->sock, nullptr);
+      ::close(s_->sock);
+      s_->sock = -1;
+    }
+    uint64_t one = 1; // wakes the pending watch, which then lets go of the state
+    (void)!::write(s_->closing_fd, &one, sizeof one);
+    // If no other process holds the socket (an inheriting child), the name is dead: remove it.
+    int err = 0;
+    if (!dir_.empty() && !socket_alive(dir_, sock_name_, &err)) {
+      DirLock lock(dir_);
+      if (!link_.empty() && read_link(dir_ + "/" + link_) == sock_name_)
+        ::unlink((dir_ + "/" + link_).c_str());
+      if (!socket_alive(dir_, sock_name_, &err))
+        ::unlink((dir_ + "/" + sock_name_).c_str());
+    }
+  }
+
+  ObjectKind kind() const noexcept override { return ObjectKind::Mailslot; }
+  int inherit_fd() const override { return s_->sock; }
+  char inherit_kind() const override { return 'M'; }
+
+  bool write(const void *, DWORD, DWORD *) override { return fail(ERROR_ACCESS_DENIED); }
+
+  bool read(void *buf, DWORD len, DWORD *done) override {
+    std::unique_lock lock(s_->mu);
+    s_->drain_locked();
+    const DWORD timeout = s_->timeout;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
+    while (s_->queue.empty()) {
+      if (timeout == 0)
+        return fail(ERROR_SEM_TIMEOUT);
+      auto slice = std::chrono::milliseconds(100); // also covers a drain that is not armed
+      if (timeout != MAILSLOT_WAIT_FOREVER) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+          return fail(ERROR_SEM_TIMEOUT);
+        slice = std::min(slice, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+      }
+      s_->cv.wait_for(lock, slice);
+      s_->drain_locked();
+    }
+    std::vector<char> &m = s_->queue.front();
+    if (m.size() > len)
+      return fail(ERROR_INSUFFICIENT_BUFFER); // the message stays for a larger buffer
+    if (!m.empty())
+      std::memcpy(buf, m.data(), m.size());
+    *done = static_cast<DWORD>(m.size());
+    s_->queue.pop_front();
+    return true;
+  }
+
+  void info(DWORD *max, DWORD *next, DWORD *count, DWORD *timeout) {
+    std::lock_guard lock(s_->mu);
+    s_->drain_locked();
+    if (max)
+      *max = s_->max_size;
+    if (next)
+      *next = s_->queue.empty() ? MAILSLOT_NO_MESSAGE
+                                : static_cast<DWORD>(s_->queue.front().size());
+    if (count)
+      *count = static_cast<DWORD>(s_->queue.size());
+    if (timeout)
+      *timeout = s_->timeout;
+  }
+
+  void set_timeout(DWORD t) {
+    std::lock_guard lock(s_->mu);
+    s_->timeout = t;
+  }
+
+private:
+  std::shared_ptr<SlotState> s_;
+  std::string dir_, link_, sock_name_;
+};
+
+// A server object on a bound socket (new, or inherited); nullptr with the last error set.
+std::shared_ptr<MailslotServer> make_server(int sock, const SocketInfo &info, std::string dir,
+                                            std::string link, std::string sock_name) {
+  auto s = std::make_shared<SlotState>();
+  s->sock = sock;
+  s->max_size = info.max_size;
+  s->timeout = info.timeout;
+  s->epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  s->closing_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  if (s->epfd < 0 || s->closing_fd < 0 || ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0 ||
+      ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->closing_fd, &ev) < 0) {
+    int e = errno;
+    ::close(sock);
+    fail_errno(e);
+    return nullptr;
+  }
+  // Non-blocking for the drain; a child inheriting the socket shares the flag, as intended.
+  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
+  auto obj = std::make_shared<MailslotServer>(s, std::move(dir), std::move(link),
+                                              std::move(sock_name));
+  arm_drain(s);
+  return obj;
+}
+
+HANDLE create_mailslot(const char *name, bool name_is_null, DWORD max_size, DWORD timeout,
+                       LPSECURITY_ATTRIBUTES sa) {
+  if (name_is_null) {
+    SetLastError(ERROR_PATH_NOT_FOUND);
+    return INVALID_HANDLE_VALUE;
+  }
+  std::string host, rest;
+  if (!split_name(name, &host, &rest) || host != "." || rest.empty()) {
+    SetLastError(ERROR_INVALID_NAME); // a server slot is always local: \\.\mailslot\...
+    return INVALID_HANDLE_VALUE;
+  }
+  const std::string &dir = slot_dir();
+  if (dir.empty())
+    return INVALID_HANDLE_VALUE;
+  std::string link = link_name_for(rest);
+  std::string link_path = dir + "/" + link;
+
+  DirLock lock(dir);
+  if (!lock.ok()) {
+    fail_errno(errno);
+    return INVALID_HANDLE_VALUE;
+  }
+  std::string old = read_link(link_path);
+  struct stat st;
+  if (!old.empty() || ::lstat(link_path.c_str(), &st) == 0) {
+    int err = 0;
+    if (!old.empty() && socket_alive(dir, old, &err)) {
+      SetLastError(ERROR_ALREADY_EXISTS);
+      return INVALID_HANDLE_VALUE;
+    }
+    // Its server is gone (closed without cleanup, or killed): take the name over.
+    ::unlink(link_path.c_str());
+    if (!old.empty() && old.find('/') == std::string::npos)
+      ::unlink((dir + "/" + old).c_str());
+  }
+  uint64_t id = 0;
+  if (::getrandom(&id, sizeof id, 0) != sizeof id)
+    id = (static_cast<uint64_t>(::getpid()) << 32) ^ static_cast<uint64_t>(::time(nullptr));
+  char sock_name[64];
+  std::snprintf(sock_name, sizeof sock_name, "s-%016llx-%x-%x", static_cast<unsigned long long>(id),
+                static_cast<unsigned>(max_size), static_cast<unsigned>(timeout));
+  int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (sock < 0) {
+    fail_errno(errno);
+    return INVALID_HANDLE_VALUE;
+  }
+  sockaddr_un a;
+  int dirfd = -1;
+  bool bound = make_addr(dir, sock_name, &a, &dirfd) &&
+               ::bind(sock, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+  int e = errno;
+  if (dirfd >= 0)
+    ::close(dirfd);
+  if (!bound || ::symlink(sock_name, link_path.c_str()) < 0) {
+    if (bound)
+      e = errno;
+    ::close(sock);
+    if (bound)
+      ::unlink((dir + "/" + sock_name).c_str());
+    fail_errno(e);
+    return INVALID_HANDLE_VALUE;
+  }
+  SocketInfo info{max_size, timeout};
+  auto obj = make_server(sock, info, dir, link, sock_name);
+  if (!obj)
+    return INVALID_HANDLE_VALUE;
+  HANDLE h = handle_insert(obj, GENERIC_READ | SYNCHRONIZE | FILE_READ_ATTRIBUTES |
+                                    FILE_WRITE_ATTRIBUTES,
+                           (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+  if (!h)
+    return INVALID_HANDLE_VALUE;
+  SetLastError(ERROR_SUCCESS);
+  return h;
+}
+
+// ---- the client ----
+
+class MailslotWriter final : public Object {
+public:
+  MailslotWriter(int fd, DWORD max_size, bool can_write)
+      : fd_(fd), max_size_(max_size), can_write_(can_write) {}
+  ~MailslotWriter() override { ::close(fd_); }
+  ObjectKind kind() const noexcept override { return ObjectKind::Mailslot; }
+  int inherit_fd() const override { return fd_; }
+  char inherit_kind() const override { return 'W'; }
+
+  bool read(void *, DWORD, DWORD *) override { return fail(ERROR_ACCESS_DENIED); }
+
+  bool write(const void *buf, DWORD len, DWORD *done) override {
+    if (!can_write_)
+      return fail(ERROR_ACCESS_DENIED);
+    if (max_size_ != 0 && len > max_size_)
+      return fail(ERROR_INVALID_PARAMETER); // larger than CreateMailslot's nMaxMessageSize
+    ssize_t r;
+    if (len <= kInlineMax) {
+      do
+        r = ::send(fd_, buf, len, MSG_NOSIGNAL);
+      while (r < 0 && errno == EINTR);
+    } else {
+      r = send_as_memfd(buf, len);
+    }
+    if (r < 0) {
+      // The server closed the slot: Windows' mailslot driver fails writes on a handle
+      // whose mailslot is gone with STATUS_FILE_FORCED_CLOSED -> ERROR_HANDLE_EOF.
+      if (errno == ECONNREFUSED || errno == ENOTCONN || errno == EPIPE ||
+          errno == ECONNRESET)
+        return fail(ERROR_HANDLE_EOF);
+      return fail_errno(errno);
+    }
+    *done = len;
+    return true;
+  }
+
+private:
+  ssize_t send_as_memfd(const void *buf, size_t len) {
+    int mfd = ::memfd_create("mailslot-message", MFD_CLOEXEC);
+    if (mfd < 0)
+      return -1;
+    const char *p = static_cast<const char *>(buf);
+    size_t put = 0;
+    while (put < len) {
+      ssize_t w = ::write(mfd, p + put, len - put);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0) {
+        int e = errno;
+        ::close(mfd);
+        errno = w < 0 ? e : EIO;
+        return -1;
+      }
+      put += static_cast<size_t>(w);
+    }
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+    msghdr m{};
+    m.msg_control = cbuf;
+    m.msg_controllen = sizeof cbuf;
+    cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &mfd, sizeof mfd);
+    ssize_t r;
+    do
+      r = ::sendmsg(fd_, &m, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    int e = errno;
+    ::close(mfd);
+    errno = e;
+    return r;
+  }
+
+  int fd_;
+  DWORD max_size_;
+  bool can_write_;
+};
+
+} // namespace
+
+bool is_mailslot_name(const std::string &win_name) {
+  std::string host, rest;
+  return split_name(win_name, &host, &rest);
+}
+
+HANDLE mailslot_open_client(const std::string &win_name, DWORD access,
+                            LPSECURITY_ATTRIBUTES sa) {
+  std::string host, rest;
+  if (!split_name(win_name, &host, &rest) || rest.empty()) {
+    SetLastError(ERROR_FILE_NOT_FOUND);
+    return INVALID_HANDLE_VALUE;
+  }
+  // \\.\, \\*\ (the domain broadcast) and \\NAME\ all reach the local slot: there is no
+  // network transport (docs/porting-win32-to-linux.md).
+  const std::string &dir = slot_dir();
+  if (dir.empty())
+    return INVALID_HANDLE_VALUE;
+  std::string target = read_link(dir + "/" + link_name_for(rest));
+  SocketInfo info;
+  if (target.empty() || !parse_socket_name(target, &info)) {
+    SetLastError(ERROR_FILE_NOT_FOUND);
+    return INVALID_HANDLE_VALUE;
+  }
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    fail_errno(errno);
+    return INVALID_HANDLE_VALUE;
+  }
+  int err = connect_to(fd, dir, target);
+  if (err) {
+    ::close(fd);
+    SetLastError(err == ECONNREFUSED || err == ENOENT ? static_cast<DWORD>(ERROR_FILE_NOT_FOUND)
+                                                      : win32_error_from_errno(err));
+    return INVALID_HANDLE_VALUE;
+  }
+  auto obj = std::make_shared<MailslotWriter>(fd, info.max_size, (access & kWriteRights) != 0);
+  HANDLE h = handle_insert(obj, access | SYNCHRONIZE,
+                           (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+  if (!h)
+    return INVALID_HANDLE_VALUE;
+  SetLastError(ERROR_SUCCESS);
+  return h;
+}
+
+ObjectPtr mailslot_adopt(int fd, bool server) {
+  std::string name = socket_file_of(fd, !server);
+  SocketInfo info;
+  if (!parse_socket_name(name, &info)) {
+    ::close(fd);
+    return nullptr;
+  }
+  if (!server) // access was checked in the parent; the inherited entry keeps its rights
+    return std::make_shared<MailslotWriter>(fd, info.max_size, true);
+  // The child does not know the slot's name: on close it removes the socket file only
+  // if it was the last holder; the dangling name is then replaced by the next creator.
+  const std::string &dir = slot_dir();
+  return make_server(fd, info, dir, std::string(), name);
+}
+
+} // namespace wop
+
+using namespace wop;
+
+extern "C" {
+
+HANDLE WINAPI CreateMailslotA(LPCSTR name, DWORD max_size, DWORD timeout,
+                              LPSECURITY_ATTRIBUTES sa) {
+  return create_mailslot(name ? name : "", name == nullptr, max_size, timeout, sa);
+}
+
+HANDLE WINAPI CreateMailslotW(LPCWSTR name, DWORD max_size, DWORD timeout,
+                              LPSECURITY_ATTRIBUTES sa) {
+  std::string utf8 = name ? utf8_from_utf16(name) : std::string();
+  return create_mailslot(utf8.c_str(), name == nullptr, max_size, timeout, sa);
+}
+
+BOOL WINAPI GetMailslotInfo(HANDLE h, LPDWORD max_size, LPDWORD next_size, LPDWORD count,
+                            LPDWORD timeout) {
+  auto s = handle_object<MailslotServer>(h);
+  if (!s)
+    return FALSE;
+  s->info(max_size, next_size, count, timeout);
+  return TRUE;
+}
+
+BOOL WINAPI SetMailslotInfo(HANDLE h, DWORD timeout) {
+  auto s = handle_object<MailslotServer>(h);
+  if (!s)
+    return FALSE;
+  s->set_timeout(timeout);
+  return TRUE;
+}
+
+} // extern "C"
