@@ -31,6 +31,14 @@ SUITES = {
             ("Linux native", "linux", "bench-linux-file_mapping"),
         ],
     },
+    "mailslot": {
+        "corpus": "win32",
+        "columns": [
+            ("win-on-posix", "linux", "bench-win32-mailslot"),
+            ("Wine", "windows", "bench-win32-mailslot.exe"),
+            ("Linux native", "linux", "bench-linux-mailslot"),
+        ],
+    },
     "pipe": {
         "corpus": "posix",
         "columns": [
@@ -48,6 +56,9 @@ ALTERNATIVE = {"win32": "Wine", "posix": "Win32 @ Wine"}
 TARGETS = {
     "mapping.create_touch_256MiB": {"vs_native": 1.2},
     "mapping.copy_bandwidth": {"vs_native": 0.9},
+    "mailslot.messages_64B": {"vs_native": 0.7, "vs_alternative": 5},
+    "pipe.throughput_64KiB_writes": {"vs_alternative": 0.9},
+    "pipe.throughput_4KiB_writes": {"vs_alternative": 0.9},
 }
 
 

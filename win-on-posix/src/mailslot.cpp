@@ -22,13 +22,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -239,11 +239,13 @@ std::string socket_file_of(int fd, bool peer) {
 // alive until it has seen the slot close.
 struct SlotState {
   std::mutex mu;
-  std::condition_variable cv;
   std::deque<std::vector<char>> queue;
   int sock = -1;   // bound, non-blocking
   int epfd = -1;   // a private epoll set holding sock and closing_fd: the monitor watches it
   int closing_fd = -1;
+  int wake_fd = -1; // readers waiting in ReadFile poll it beside the socket
+  int readers = 0;  // threads waiting in ReadFile: they drain the socket themselves
+  bool armed = false; // the background drain is watching
   bool closed = false;
   DWORD max_size = 0;
   DWORD timeout = 0;
@@ -254,6 +256,8 @@ struct SlotState {
       ::close(epfd);
     if (closing_fd >= 0)
       ::close(closing_fd);
+    if (wake_fd >= 0)
+      ::close(wake_fd);
   }
 
   // Moves every datagram waiting on the socket into the queue (caller holds mu).
@@ -287,8 +291,10 @@ struct SlotState {
       }
       got = true;
     }
-    if (got)
-      cv.notify_all();
+    if (got && readers > 0) { // a waiting reader whose message we took must look again
+      uint64_t one = 1;
+      (void)!::write(wake_fd, &one, sizeof one);
+    }
   }
 
   static std::vector<char> read_memfd(int fd) {
@@ -328,6 +334,10 @@ void arm_drain(const std::shared_ptr<SlotState> &s) {
       if (s->closed)
         return;
       s->drain_locked();
+      // While a reader waits it drains the socket itself; it re-arms us when it leaves.
+      s->armed = s->readers == 0;
+      if (!s->armed)
+        return;
     }
     arm_drain(s);
   });
@@ -371,20 +381,44 @@ public:
 
   bool read(void *buf, DWORD len, DWORD *done) override {
     std::unique_lock lock(s_->mu);
-    s_->drain_locked();
+    bool ok = take(lock, buf, len, done);
+    // Leaving: if the background drain stood down for readers, it watches again.
+    bool rearm = !s_->armed && s_->readers == 0 && !s_->closed;
+    if (rearm)
+      s_->armed = true;
+    lock.unlock();
+    if (rearm)
+      arm_drain(s_);
+    return ok;
+  }
+
+  // One message into buf, waiting up to the read timeout (caller holds the lock).
+  bool take(std::unique_lock<std::mutex> &lock, void *buf, DWORD len, DWORD *done) {
+    if (s_->queue.empty()) // queued messages are older than any still on the socket
+      s_->drain_locked();
     const DWORD timeout = s_->timeout;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
     while (s_->queue.empty()) {
-      if (timeout == 0)
+      if (timeout == 0 || s_->closed)
         return fail(ERROR_SEM_TIMEOUT);
-      auto slice = std::chrono::milliseconds(100); // also covers a drain that is not armed
+      int slice = -1;
       if (timeout != MAILSLOT_WAIT_FOREVER) {
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline)
           return fail(ERROR_SEM_TIMEOUT);
-        slice = std::min(slice, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+        slice = static_cast<int>(
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
       }
-      s_->cv.wait_for(lock, slice);
+      // Wait on the socket directly (no hand-off through another thread), and on wake_fd
+      // for messages the background drain moved into the queue meanwhile.
+      pollfd fds[2] = {{s_->sock, POLLIN, 0}, {s_->wake_fd, POLLIN, 0}};
+      ++s_->readers;
+      lock.unlock();
+      ::poll(fds, 2, slice);
+      lock.lock();
+      --s_->readers;
+      uint64_t drained;
+      (void)!::read(s_->wake_fd, &drained, sizeof drained);
       s_->drain_locked();
     }
     std::vector<char> &m = s_->queue.front();
@@ -430,9 +464,10 @@ std::shared_ptr<MailslotServer> make_server(int sock, const SocketInfo &info, st
   s->timeout = info.timeout;
   s->epfd = ::epoll_create1(EPOLL_CLOEXEC);
   s->closing_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  s->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event ev{};
   ev.events = EPOLLIN;
-  if (s->epfd < 0 || s->closing_fd < 0 || ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0 ||
+  if (s->epfd < 0 || s->closing_fd < 0 || s->wake_fd < 0 || ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0 ||
       ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->closing_fd, &ev) < 0) {
     int e = errno;
     ::close(sock);
@@ -443,6 +478,7 @@ std::shared_ptr<MailslotServer> make_server(int sock, const SocketInfo &info, st
   ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
   auto obj = std::make_shared<MailslotServer>(s, std::move(dir), std::move(link),
                                               std::move(sock_name));
+  s->armed = true;
   arm_drain(s);
   return obj;
 }
