@@ -84,31 +84,6 @@ bool split_name(const std::string &raw, std::string *host, std::string *rest) {
   return true;
 }
 
-// A file name for the (lower-cased) slot name: safe characters kept, others %XX; long
-// names hashed (64-bit FNV-1a).
-std::string link_name_for(const std::string &rest) {
-  std::string out;
-  for (unsigned char c : rest) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-                (c == '.' && !out.empty());
-    if (safe) {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  if (out.size() <= 200)
-    return "n-" + out;
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : rest)
-    h = (h ^ c) * 1099511628211ull;
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "h-%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 // <runtime dir>/mailslot, created 0700 on first use; empty with the last error set.
 const std::string &slot_dir() {
   static std::string dir = [] {
@@ -497,7 +472,7 @@ HANDLE create_mailslot(const char *name, bool name_is_null, DWORD max_size, DWOR
   const std::string &dir = slot_dir();
   if (dir.empty())
     return INVALID_HANDLE_VALUE;
-  std::string link = link_name_for(rest);
+  std::string link = object_file_name(rest);
   std::string link_path = dir + "/" + link;
 
   DirLock lock(dir);
@@ -658,7 +633,7 @@ HANDLE mailslot_open_client(const std::string &win_name, DWORD access,
   const std::string &dir = slot_dir();
   if (dir.empty())
     return INVALID_HANDLE_VALUE;
-  std::string target = read_link(dir + "/" + link_name_for(rest));
+  std::string target = read_link(dir + "/" + object_file_name(rest));
   SocketInfo info;
   if (target.empty() || !parse_socket_name(target, &info)) {
     SetLastError(ERROR_FILE_NOT_FOUND);

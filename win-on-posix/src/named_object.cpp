@@ -48,8 +48,6 @@ std::string compute_runtime_dir() {
   return base;
 }
 
-// A file name for an object name: safe characters kept, others %XX-escaped; names too
-// long for a file name are hashed (64-bit FNV-1a).
 std::string file_name_for(const std::string &name) {
   std::string out;
   for (unsigned char c : name) {
@@ -154,6 +152,8 @@ ObjectName object_name(const WCHAR *name) {
   }
   return n;
 }
+
+std::string object_file_name(const std::string &name) { return file_name_for(name); }
 
 const std::string &runtime_dir() {
   static std::string dir = [] {

@@ -49,6 +49,10 @@ int named_reopen(int fd);
 // parent's other children) and sets path; otherwise returns fd and clears path. -1 on error.
 int named_adopt(int fd, std::string *path);
 
+// A file name for an object name: safe characters kept, others %XX-escaped; names too
+// long for a file name are hashed (64-bit FNV-1a).
+std::string object_file_name(const std::string &name);
+
 // The per-user runtime directory ($XDG_RUNTIME_DIR/win-on-posix, else
 // /dev/shm/win-on-posix-<uid>, else /tmp/...), created 0700 on first use; empty (last error set) if it is
 // not a directory of ours that only we can enter.
