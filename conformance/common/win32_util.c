@@ -254,3 +254,35 @@ void conf_close_process(PROCESS_INFORMATION *pi) {
   assert_true(CloseHandle(pi->hProcess));
   pi->hThread = pi->hProcess = NULL;
 }
+
+void conf_spawn_self_or_fail(const char *role, const char *args, STARTUPINFOA *si, BOOL inherit,
+                             PROCESS_INFORMATION *pi) {
+  if (!conf_spawn_self(role, args, si, inherit, pi))
+    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
+             (unsigned long)GetLastError());
+}
+
+void conf_expect_null(HANDLE h, DWORD err, const char *what) {
+  DWORD e = GetLastError();
+  if (h != NULL) {
+    CloseHandle(h);
+    fail_msg("%s: returned a handle, want NULL with error %lu", what, (unsigned long)err);
+  }
+  if (e != err)
+    fail_msg("%s: error %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
+}
+
+void conf_expect_handle(HANDLE h, DWORD err, const char *what) {
+  DWORD e = GetLastError();
+  if (h == NULL)
+    fail_msg("%s: failed with error %lu", what, (unsigned long)e);
+  if (e != err)
+    fail_msg("%s: GetLastError() is %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
+}
+
+void conf_to_wide(const char *s, WCHAR *out, size_t cap) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < cap; ++i)
+    out[i] = (WCHAR)(unsigned char)s[i];
+  out[i] = 0;
+}

@@ -39,6 +39,16 @@ BOOL conf_spawn_self(const char *role, const char *args, STARTUPINFOA *si, BOOL 
  * not exit in time, it is terminated and the test fails with a message naming `what`. */
 DWORD conf_wait_exit(HANDLE process, DWORD timeout_ms, const char *what);
 
+/* conf_spawn_self, failing the case (with the error) if CreateProcess fails. */
+void conf_spawn_self_or_fail(const char *role, const char *args, STARTUPINFOA *si, BOOL inherit,
+                             PROCESS_INFORMATION *pi);
+/* Fail the case unless h is NULL with GetLastError() == err / unless h is a handle with
+ * GetLastError() == err (0: a fresh object). */
+void conf_expect_null(HANDLE h, DWORD err, const char *what);
+void conf_expect_handle(HANDLE h, DWORD err, const char *what);
+/* An ASCII string as a WCHAR string (names for the W functions, whatever L"" means). */
+void conf_to_wide(const char *s, WCHAR *out, size_t cap);
+
 /* Reads a pipe until EOF, i.e. until ReadFile fails with ERROR_BROKEN_PIPE once every
  * write handle is closed, into buf (at most cap bytes; more fails the test). Returns the
  * number of bytes read. Bounded: ReadFile is only called when PeekNamedPipe reports data

@@ -126,13 +126,6 @@ static const struct conf_role roles[] = {
 
 /* ---- helpers ---- */
 
-static void to_wide(const char *s, WCHAR *out, size_t cap) {
-  size_t i;
-  for (i = 0; s[i] && i + 1 < cap; ++i)
-    out[i] = (WCHAR)(unsigned char)s[i];
-  out[i] = 0;
-}
-
 static unsigned g_counter;
 
 static void obj_name(char *buf, size_t cap, const char *tag) {
@@ -158,26 +151,6 @@ static int teardown(void **state) {
     DeleteFileA(g_files[i]);
   g_nfiles = 0;
   return 0;
-}
-
-/* Fails unless h is NULL and GetLastError() is err. */
-static void expect_null(HANDLE h, DWORD err, const char *what) {
-  DWORD e = GetLastError();
-  if (h != NULL) {
-    CloseHandle(h);
-    fail_msg("%s: returned a handle, want NULL with error %lu", what, (unsigned long)err);
-  }
-  if (e != err)
-    fail_msg("%s: error %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
-}
-
-/* Fails unless h is a handle and GetLastError() is err (0: a fresh object). */
-static void expect_handle(HANDLE h, DWORD err, const char *what) {
-  DWORD e = GetLastError();
-  if (h == NULL)
-    fail_msg("%s: failed with error %lu", what, (unsigned long)e);
-  if (e != err)
-    fail_msg("%s: GetLastError() is %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
 }
 
 /* Fails unless the view is NULL and GetLastError() is err. */
@@ -276,13 +249,6 @@ static DWORD file_size(HANDLE f) {
   return lo;
 }
 
-static void spawn_or_fail(const char *role, const char *args, BOOL inherit,
-                          PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, NULL, inherit, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 /* ---- two processes, one named mapping ---- */
 
 #define INCREMENTS 2000
@@ -300,7 +266,7 @@ static void named_mapping_shared_with_child_under_named_mutex(void **state) {
   obj_name(readyname, sizeof readyname, "ready");
   SetLastError(0xdead);
   hm = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, mapname);
-  expect_handle(hm, 0, "CreateFileMappingA(fresh name)");
+  conf_expect_handle(hm, 0, "CreateFileMappingA(fresh name)");
   m = CreateMutexA(NULL, FALSE, mutexname);
   ready = CreateEventA(NULL, TRUE, FALSE, readyname);
   assert_non_null(m);
@@ -312,7 +278,7 @@ static void named_mapping_shared_with_child_under_named_mutex(void **state) {
   c->magic = COUNTER_MAGIC;
 
   snprintf(args, sizeof args, "%s %s %s %d", mapname, mutexname, readyname, INCREMENTS);
-  spawn_or_fail("count", args, FALSE, &pi);
+  conf_spawn_self_or_fail("count", args, NULL, FALSE, &pi);
   hs[0] = ready;
   hs[1] = pi.hProcess;
   r = WaitForMultipleObjects(2, hs, FALSE, WAIT_MS);
@@ -358,12 +324,12 @@ static void unnamed_mapping_inherited_by_child(void **state) {
   sa.bInheritHandle = TRUE;
   SetLastError(0xdead);
   hm = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, size, NULL);
-  expect_handle(hm, 0, "CreateFileMappingA(inheritable, unnamed)");
+  conf_expect_handle(hm, 0, "CreateFileMappingA(inheritable, unnamed)");
   p = map_or_fail(hm, FILE_MAP_WRITE, 0, 0, "parent's view");
   strcpy(p, "from the parent");
   snprintf(args, sizeof args, "%llu %lu", (unsigned long long)(ULONG_PTR)hm,
            (unsigned long)size);
-  spawn_or_fail("write_inherited", args, TRUE, &pi);
+  conf_spawn_self_or_fail("write_inherited", args, NULL, TRUE, &pi);
   code = conf_wait_exit(pi.hProcess, WAIT_MS, "write_inherited child");
   if (code != 0)
     fail_msg("the write_inherited child exited with %lu (4: MapViewOfFile on the inherited "
@@ -487,10 +453,10 @@ static void empty_file_with_size_zero_is_file_invalid(void **state) {
   file_name(name, sizeof name);
   f = new_file(name, 0, GENERIC_READ | GENERIC_WRITE);
   SetLastError(0);
-  expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_FILE_INVALID,
+  conf_expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_FILE_INVALID,
               "CreateFileMappingA(empty file, PAGE_READWRITE, size 0)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL), ERROR_FILE_INVALID,
+  conf_expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL), ERROR_FILE_INVALID,
               "CreateFileMappingA(empty file, PAGE_READONLY, size 0)");
   assert_int_equal(file_size(f), 0);
   assert_true(CloseHandle(f));
@@ -508,7 +474,7 @@ static void read_only_file_with_page_readwrite_is_access_denied(void **state) {
   file_name(name, sizeof name);
   f = new_file(name, PAGE, GENERIC_READ);
   SetLastError(0);
-  expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_ACCESS_DENIED,
+  conf_expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_ACCESS_DENIED,
               "CreateFileMappingA(GENERIC_READ file, PAGE_READWRITE)");
   hm = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL);
   if (hm == NULL)
@@ -538,7 +504,7 @@ static void read_only_mapping_larger_than_file_fails(void **state) {
   file_name(name, sizeof name);
   f = new_file(name, PAGE, GENERIC_READ | GENERIC_WRITE);
   SetLastError(0);
-  expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 2 * PAGE, NULL),
+  conf_expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 2 * PAGE, NULL),
               ERROR_NOT_ENOUGH_MEMORY, "CreateFileMappingA(PAGE_READONLY, larger than the file)");
   assert_int_equal(file_size(f), PAGE);
   assert_true(CloseHandle(f));
@@ -753,17 +719,17 @@ static void create_existing_name_returns_same_memory(void **state) {
   HANDLE a, b, w;
   char *pa, *pb, *pw;
   obj_name(name, sizeof name, "same");
-  to_wide(name, wname, NAME_CAP);
+  conf_to_wide(name, wname, NAME_CAP);
   SetLastError(0xdead);
   a = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, name);
-  expect_handle(a, 0, "CreateFileMappingA(fresh name)");
+  conf_expect_handle(a, 0, "CreateFileMappingA(fresh name)");
   SetLastError(0xdead);
   b = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, name);
-  expect_handle(b, ERROR_ALREADY_EXISTS, "CreateFileMappingA(existing name)");
+  conf_expect_handle(b, ERROR_ALREADY_EXISTS, "CreateFileMappingA(existing name)");
   assert_true(a != b);
   SetLastError(0xdead);
   w = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, wname);
-  expect_handle(w, ERROR_ALREADY_EXISTS, "CreateFileMappingW(existing name)");
+  conf_expect_handle(w, ERROR_ALREADY_EXISTS, "CreateFileMappingW(existing name)");
   pa = map_or_fail(a, FILE_MAP_WRITE, 0, 0, "view of the first handle");
   pb = map_or_fail(b, FILE_MAP_WRITE, 0, 0, "view of the second handle");
   pw = map_or_fail(w, FILE_MAP_READ, 0, 0, "view of the W handle");
@@ -793,12 +759,12 @@ static void open_unknown_name_is_file_not_found(void **state) {
   char name[NAME_CAP];
   WCHAR wname[NAME_CAP];
   obj_name(name, sizeof name, "missing");
-  to_wide(name, wname, NAME_CAP);
+  conf_to_wide(name, wname, NAME_CAP);
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenFileMappingA(unknown name)");
   SetLastError(0);
-  expect_null(OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname), ERROR_FILE_NOT_FOUND,
               "OpenFileMappingW(unknown name)");
 }
 
@@ -820,42 +786,42 @@ static void name_of_sync_object_is_invalid_handle(void **state) {
 
   /* A mapping over a synchronisation object's name... */
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, en),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, en),
               ERROR_INVALID_HANDLE, "CreateFileMappingA(event's name)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, mn),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, mn),
               ERROR_INVALID_HANDLE, "CreateFileMappingA(mutex's name)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, sn),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, sn),
               ERROR_INVALID_HANDLE, "CreateFileMappingA(semaphore's name)");
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, en), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, en), ERROR_INVALID_HANDLE,
               "OpenFileMappingA(event's name)");
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, mn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, mn), ERROR_INVALID_HANDLE,
               "OpenFileMappingA(mutex's name)");
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, sn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, sn), ERROR_INVALID_HANDLE,
               "OpenFileMappingA(semaphore's name)");
 
   /* ...and the other way round. */
   SetLastError(0);
-  expect_null(CreateEventA(NULL, TRUE, FALSE, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateEventA(NULL, TRUE, FALSE, fm), ERROR_INVALID_HANDLE,
               "CreateEventA(mapping's name)");
   SetLastError(0);
-  expect_null(CreateMutexA(NULL, FALSE, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateMutexA(NULL, FALSE, fm), ERROR_INVALID_HANDLE,
               "CreateMutexA(mapping's name)");
   SetLastError(0);
-  expect_null(CreateSemaphoreA(NULL, 0, 1, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateSemaphoreA(NULL, 0, 1, fm), ERROR_INVALID_HANDLE,
               "CreateSemaphoreA(mapping's name)");
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
               "OpenEventA(mapping's name)");
   SetLastError(0);
-  expect_null(OpenMutexA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenMutexA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
               "OpenMutexA(mapping's name)");
   SetLastError(0);
-  expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, fm), ERROR_INVALID_HANDLE,
               "OpenSemaphoreA(mapping's name)");
 
   /* Everything is untouched. */
@@ -890,16 +856,16 @@ static void name_reused_after_last_close_is_new_memory(void **state) {
   /* h2 keeps the name. */
   SetLastError(0xdead);
   hm = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 2 * PAGE, name);
-  expect_handle(hm, ERROR_ALREADY_EXISTS, "CreateFileMappingA(name still held by a handle)");
+  conf_expect_handle(hm, ERROR_ALREADY_EXISTS, "CreateFileMappingA(name still held by a handle)");
   assert_true(CloseHandle(hm));
   assert_true(CloseHandle(h2));
   unmap(p);
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenFileMappingA after the last handle and view are gone");
   SetLastError(0xdead);
   hm = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 2 * PAGE, name);
-  expect_handle(hm, 0, "CreateFileMappingA(name reused after the last close)");
+  conf_expect_handle(hm, 0, "CreateFileMappingA(name reused after the last close)");
   p = map_or_fail(hm, FILE_MAP_READ, 0, 0, "new mapping's view");
   for (i = 0; i < 2 * PAGE; ++i)
     if (p[i] != 0)
@@ -934,7 +900,7 @@ static void view_outlives_mapping_handle(void **state) {
   assert_int_equal(mbi.Type, MEM_MAPPED);
   /* ...but the name went with the last handle. */
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenFileMappingA after the only handle was closed (views remain)");
   unmap(q);
   assert_string_equal(p + PAGE, "after close");
@@ -951,14 +917,14 @@ static void pagefile_mapping_size_zero_is_invalid_parameter(void **state) {
   char name[NAME_CAP];
   obj_name(name, sizeof name, "zero");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0, NULL),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0, NULL),
               ERROR_INVALID_PARAMETER, "CreateFileMappingA(INVALID_HANDLE_VALUE, size 0)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0, name),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0, name),
               ERROR_INVALID_PARAMETER,
               "CreateFileMappingA(INVALID_HANDLE_VALUE, size 0, named)");
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenFileMappingA(name of a failed creation)");
 }
 
@@ -973,24 +939,24 @@ static void empty_name_creates_unnamed_mapping(void **state) {
   HANDLE a, b;
   char *pa, *pb;
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, NULL), ERROR_INVALID_PARAMETER,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, NULL), ERROR_INVALID_PARAMETER,
               "OpenFileMappingA(NULL name)");
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), ERROR_INVALID_HANDLE,
               "OpenFileMappingA(\"\")");
   SetLastError(0xdead);
   a = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, "");
-  expect_handle(a, 0, "CreateFileMappingA(name \"\")");
+  conf_expect_handle(a, 0, "CreateFileMappingA(name \"\")");
   SetLastError(0xdead);
   b = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, "");
-  expect_handle(b, 0, "CreateFileMappingA(name \"\") again");
+  conf_expect_handle(b, 0, "CreateFileMappingA(name \"\") again");
   pa = map_or_fail(a, FILE_MAP_WRITE, 0, 0, "first \"\" mapping");
   pb = map_or_fail(b, FILE_MAP_WRITE, 0, 0, "second \"\" mapping");
   strcpy(pa, "first");
   assert_int_equal(pb[0], 0);
   /* Neither is reachable through "". */
   SetLastError(0);
-  expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), ERROR_INVALID_HANDLE,
               "OpenFileMappingA(\"\") with \"\" mappings open");
   unmap(pb);
   unmap(pa);
@@ -1001,13 +967,13 @@ static void empty_name_creates_unnamed_mapping(void **state) {
 static void invalid_protection_is_invalid_parameter(void **state) {
   (void)state;
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, 0, 0, PAGE, NULL),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, 0, 0, PAGE, NULL),
               ERROR_INVALID_PARAMETER, "CreateFileMappingA(protection 0)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_NOACCESS, 0, PAGE, NULL),
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_NOACCESS, 0, PAGE, NULL),
               ERROR_INVALID_PARAMETER, "CreateFileMappingA(PAGE_NOACCESS)");
   SetLastError(0);
-  expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READONLY | PAGE_READWRITE, 0,
+  conf_expect_null(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READONLY | PAGE_READWRITE, 0,
                                  PAGE, NULL),
               ERROR_INVALID_PARAMETER, "CreateFileMappingA(PAGE_READONLY | PAGE_READWRITE)");
 }

@@ -145,13 +145,6 @@ static void expect_info(HANDLE slot, DWORD next, DWORD count) {
              (unsigned long)c, (unsigned long)next, (unsigned long)count);
 }
 
-static void spawn_or_fail(const char *role, const char *args, BOOL inherit,
-                          PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, NULL, inherit, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 /* ---- cases ---- */
 
 static void create_reports_its_parameters(void **state) {
@@ -407,7 +400,7 @@ static void wait_forever_read_gets_a_later_message(void **state) {
   conf_append_arg(args, sizeof args, name);
   conf_append_arg(args, sizeof args, "1");
   conf_append_arg(args, sizeof args, "late");
-  spawn_or_fail("writer", args, FALSE, &pi);
+  conf_spawn_self_or_fail("writer", args, NULL, FALSE, &pi);
   got = take(h, buf, sizeof buf);
   assert_int_equal(got, 7);
   assert_string_equal(buf, "late:0");
@@ -480,7 +473,7 @@ static void many_writer_processes_each_message_once(void **state) {
     conf_append_arg(args, sizeof args, name);
     conf_append_arg(args, sizeof args, count);
     conf_append_arg(args, sizeof args, tag);
-    spawn_or_fail("writer", args, FALSE, &pi[i]);
+    conf_spawn_self_or_fail("writer", args, NULL, FALSE, &pi[i]);
   }
   for (total = 0; total < MANY_WRITERS * MANY_EACH; ++total) {
     unsigned w, k;
@@ -513,7 +506,7 @@ static void unread_messages_do_not_block_the_writer(void **state) {
   snprintf(buf, sizeof buf, "%u", UNREAD);
   conf_append_arg(args, sizeof args, buf);
   conf_append_arg(args, sizeof args, "u");
-  spawn_or_fail("writer", args, FALSE, &pi);
+  conf_spawn_self_or_fail("writer", args, NULL, FALSE, &pi);
   /* Nothing is read until the writer has finished all its writes and exited. */
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "writer of 10,000 messages"), 0);
   conf_close_process(&pi);
@@ -541,7 +534,7 @@ static void inherited_client_handle_writes(void **state) {
                   FILE_ATTRIBUTE_NORMAL, NULL);
   assert_true(w != INVALID_HANDLE_VALUE);
   snprintf(args, sizeof args, "%lu from-child", (unsigned long)(uintptr_t)w);
-  spawn_or_fail("write_handle", args, TRUE, &pi);
+  conf_spawn_self_or_fail("write_handle", args, NULL, TRUE, &pi);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "write_handle"), 0);
   conf_close_process(&pi);
   assert_int_equal(take(h, buf, sizeof buf), 10);
@@ -607,7 +600,7 @@ static void server_death_releases_the_name(void **state) {
   args[0] = 0;
   conf_append_arg(args, sizeof args, name);
   conf_append_arg(args, sizeof args, ev);
-  spawn_or_fail("own_slot", args, FALSE, &pi);
+  conf_spawn_self_or_fail("own_slot", args, NULL, FALSE, &pi);
   if (WaitForSingleObject(ready, CONF_WAIT_MS) != WAIT_OBJECT_0)
     fail_msg("the child did not create its mailslot");
   SetLastError(0xdead);

@@ -125,12 +125,6 @@ static DWORD WINAPI take_and_exit(LPVOID arg) {
   return 0;
 }
 
-static void spawn_or_fail(const char *role, const char *args, PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, NULL, FALSE, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 /* ---- cases ---- */
 
 static void initial_owner_owns_mutex(void **state) {
@@ -315,7 +309,7 @@ static void abandoned_across_processes(BOOL kill) {
     assert_non_null(go);
   }
   snprintf(args, sizeof args, "%s %s %s", mname, rname, kill ? "-" : gname);
-  spawn_or_fail("hold_mutex", args, &pi);
+  conf_spawn_self_or_fail("hold_mutex", args, NULL, FALSE, &pi);
   hs[0] = ready;
   hs[1] = pi.hProcess;
   r = WaitForMultipleObjects(2, hs, FALSE, WAIT_MS);
@@ -381,7 +375,7 @@ static void wait_multiple_abandoned_by_terminated_process(void **state) {
   assert_non_null(ready);
   assert_non_null(never);
   snprintf(args, sizeof args, "%s %s -", mname, rname);
-  spawn_or_fail("hold_mutex", args, &pi);
+  conf_spawn_self_or_fail("hold_mutex", args, NULL, FALSE, &pi);
   if (WaitForSingleObject(ready, WAIT_MS) != WAIT_OBJECT_0)
     fail_msg("the child did not take the named mutex within %u ms", WAIT_MS);
   assert_true(TerminateProcess(pi.hProcess, 3));

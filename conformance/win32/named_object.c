@@ -18,13 +18,6 @@
 
 /* ---- child roles: no CMocka here, the exit code is the verdict ---- */
 
-static void to_wide(const char *s, WCHAR *out, size_t cap) {
-  size_t i;
-  for (i = 0; s[i] && i + 1 < cap; ++i)
-    out[i] = (WCHAR)(unsigned char)s[i];
-  out[i] = 0;
-}
-
 /* argv: event name [w]. OpenEvent + SetEvent: 0, 3 if the open failed, 4 if SetEvent
  * failed. With "w", OpenEventW. */
 static int role_set_event(int argc, char **argv) {
@@ -33,7 +26,7 @@ static int role_set_event(int argc, char **argv) {
     return 2;
   if (argc >= 2 && strcmp(argv[1], "w") == 0) {
     WCHAR wname[NAME_CAP];
-    to_wide(argv[0], wname, NAME_CAP);
+    conf_to_wide(argv[0], wname, NAME_CAP);
     h = OpenEventW(EVENT_MODIFY_STATE, FALSE, wname);
   } else {
     h = OpenEventA(EVENT_MODIFY_STATE, FALSE, argv[0]);
@@ -113,39 +106,13 @@ static void obj_name(char *buf, size_t cap, const char *tag) {
            tag);
 }
 
-static void spawn_or_fail(const char *role, const char *args, PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, NULL, FALSE, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 static DWORD run_child(const char *role, const char *args) {
   PROCESS_INFORMATION pi;
   DWORD code;
-  spawn_or_fail(role, args, &pi);
+  conf_spawn_self_or_fail(role, args, NULL, FALSE, &pi);
   code = conf_wait_exit(pi.hProcess, WAIT_MS, role);
   conf_close_process(&pi);
   return code;
-}
-
-/* Fails unless h is NULL and GetLastError() is err. */
-static void expect_null(HANDLE h, DWORD err, const char *what) {
-  DWORD e = GetLastError();
-  if (h != NULL) {
-    CloseHandle(h);
-    fail_msg("%s: returned a handle, want NULL with error %lu", what, (unsigned long)err);
-  }
-  if (e != err)
-    fail_msg("%s: error %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
-}
-
-/* Fails unless h is a handle and GetLastError() is err (0: fresh object). */
-static void expect_handle(HANDLE h, DWORD err, const char *what) {
-  DWORD e = GetLastError();
-  if (h == NULL)
-    fail_msg("%s: failed with error %lu", what, (unsigned long)e);
-  if (e != err)
-    fail_msg("%s: GetLastError() is %lu, want %lu", what, (unsigned long)e, (unsigned long)err);
 }
 
 /* ---- cases ---- */
@@ -159,7 +126,7 @@ static void event_set_by_child_through_its_name(void **state) {
   obj_name(name, sizeof name, "event");
   h = CreateEventA(NULL, FALSE, FALSE, name);
   assert_non_null(h);
-  spawn_or_fail("set_event", name, &pi);
+  conf_spawn_self_or_fail("set_event", name, NULL, FALSE, &pi);
   hs[0] = h;
   hs[1] = pi.hProcess;
   /* The event, not the child's exit, must end the wait (the lowest index wins if both
@@ -216,11 +183,11 @@ static void create_existing_name_opens_same_object(void **state) {
 
   SetLastError(0xdead);
   e1 = CreateEventA(NULL, TRUE, FALSE, en);
-  expect_handle(e1, 0, "CreateEventA(fresh name)");
+  conf_expect_handle(e1, 0, "CreateEventA(fresh name)");
   SetLastError(0xdead);
   /* Different parameters: they are ignored for an existing event. */
   e2 = CreateEventA(NULL, FALSE, TRUE, en);
-  expect_handle(e2, ERROR_ALREADY_EXISTS, "CreateEventA(existing name)");
+  conf_expect_handle(e2, ERROR_ALREADY_EXISTS, "CreateEventA(existing name)");
   assert_true(e1 != e2);
   assert_int_equal(WaitForSingleObject(e1, 0), WAIT_TIMEOUT);
   assert_true(SetEvent(e2));
@@ -231,11 +198,11 @@ static void create_existing_name_opens_same_object(void **state) {
 
   SetLastError(0xdead);
   m1 = CreateMutexA(NULL, FALSE, mn);
-  expect_handle(m1, 0, "CreateMutexA(fresh name)");
+  conf_expect_handle(m1, 0, "CreateMutexA(fresh name)");
   SetLastError(0xdead);
   /* bInitialOwner only applies to the creator. */
   m2 = CreateMutexA(NULL, TRUE, mn);
-  expect_handle(m2, ERROR_ALREADY_EXISTS, "CreateMutexA(existing name)");
+  conf_expect_handle(m2, ERROR_ALREADY_EXISTS, "CreateMutexA(existing name)");
   SetLastError(0);
   assert_false(ReleaseMutex(m2));
   assert_int_equal(GetLastError(), ERROR_NOT_OWNER);
@@ -244,10 +211,10 @@ static void create_existing_name_opens_same_object(void **state) {
 
   SetLastError(0xdead);
   s1 = CreateSemaphoreA(NULL, 1, 3, sn);
-  expect_handle(s1, 0, "CreateSemaphoreA(fresh name)");
+  conf_expect_handle(s1, 0, "CreateSemaphoreA(fresh name)");
   SetLastError(0xdead);
   s2 = CreateSemaphoreA(NULL, 0, 10, sn);
-  expect_handle(s2, ERROR_ALREADY_EXISTS, "CreateSemaphoreA(existing name)");
+  conf_expect_handle(s2, ERROR_ALREADY_EXISTS, "CreateSemaphoreA(existing name)");
   assert_true(ReleaseSemaphore(s2, 1, &prev));
   assert_int_equal(prev, 1); /* the count is the first creator's */
   SetLastError(0);
@@ -267,20 +234,20 @@ static void open_missing_name_is_file_not_found(void **state) {
   char name[NAME_CAP];
   WCHAR wname[NAME_CAP];
   obj_name(name, sizeof name, "missing");
-  to_wide(name, wname, NAME_CAP);
+  conf_to_wide(name, wname, NAME_CAP);
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND, "OpenEventA");
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND, "OpenEventA");
   SetLastError(0);
-  expect_null(OpenMutexA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND, "OpenMutexA");
+  conf_expect_null(OpenMutexA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND, "OpenMutexA");
   SetLastError(0);
-  expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenSemaphoreA");
   SetLastError(0);
-  expect_null(OpenEventW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND, "OpenEventW");
+  conf_expect_null(OpenEventW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND, "OpenEventW");
   SetLastError(0);
-  expect_null(OpenMutexW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND, "OpenMutexW");
+  conf_expect_null(OpenMutexW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND, "OpenMutexW");
   SetLastError(0);
-  expect_null(OpenSemaphoreW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenSemaphoreW(SYNCHRONIZE, FALSE, wname), ERROR_FILE_NOT_FOUND,
               "OpenSemaphoreW");
 }
 
@@ -299,38 +266,38 @@ static void name_of_other_type_is_invalid_handle(void **state) {
   assert_non_null(s);
 
   SetLastError(0);
-  expect_null(CreateMutexA(NULL, FALSE, en), ERROR_INVALID_HANDLE, "CreateMutexA(event's name)");
+  conf_expect_null(CreateMutexA(NULL, FALSE, en), ERROR_INVALID_HANDLE, "CreateMutexA(event's name)");
   SetLastError(0);
-  expect_null(CreateSemaphoreA(NULL, 0, 1, en), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateSemaphoreA(NULL, 0, 1, en), ERROR_INVALID_HANDLE,
               "CreateSemaphoreA(event's name)");
   SetLastError(0);
-  expect_null(OpenMutexA(SYNCHRONIZE, FALSE, en), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenMutexA(SYNCHRONIZE, FALSE, en), ERROR_INVALID_HANDLE,
               "OpenMutexA(event's name)");
   SetLastError(0);
-  expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, en), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, en), ERROR_INVALID_HANDLE,
               "OpenSemaphoreA(event's name)");
 
   SetLastError(0);
-  expect_null(CreateEventA(NULL, TRUE, FALSE, mn), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateEventA(NULL, TRUE, FALSE, mn), ERROR_INVALID_HANDLE,
               "CreateEventA(mutex's name)");
   SetLastError(0);
-  expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, mn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenSemaphoreA(SYNCHRONIZE, FALSE, mn), ERROR_INVALID_HANDLE,
               "OpenSemaphoreA(mutex's name)");
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, mn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, mn), ERROR_INVALID_HANDLE,
               "OpenEventA(mutex's name)");
 
   SetLastError(0);
-  expect_null(CreateEventA(NULL, TRUE, FALSE, sn), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateEventA(NULL, TRUE, FALSE, sn), ERROR_INVALID_HANDLE,
               "CreateEventA(semaphore's name)");
   SetLastError(0);
-  expect_null(CreateMutexA(NULL, FALSE, sn), ERROR_INVALID_HANDLE,
+  conf_expect_null(CreateMutexA(NULL, FALSE, sn), ERROR_INVALID_HANDLE,
               "CreateMutexA(semaphore's name)");
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, sn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, sn), ERROR_INVALID_HANDLE,
               "OpenEventA(semaphore's name)");
   SetLastError(0);
-  expect_null(OpenMutexA(SYNCHRONIZE, FALSE, sn), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenMutexA(SYNCHRONIZE, FALSE, sn), ERROR_INVALID_HANDLE,
               "OpenMutexA(semaphore's name)");
 
   /* The objects are untouched. */
@@ -351,10 +318,10 @@ static void local_prefix_names_the_same_object(void **state) {
   snprintf(local, sizeof local, "Local\\%s", name);
   SetLastError(0xdead);
   a = CreateEventA(NULL, TRUE, FALSE, local);
-  expect_handle(a, 0, "CreateEventA(Local\\x)");
+  conf_expect_handle(a, 0, "CreateEventA(Local\\x)");
   SetLastError(0xdead);
   b = CreateEventA(NULL, TRUE, FALSE, name);
-  expect_handle(b, ERROR_ALREADY_EXISTS, "CreateEventA(x) after Local\\x");
+  conf_expect_handle(b, ERROR_ALREADY_EXISTS, "CreateEventA(x) after Local\\x");
   assert_true(SetEvent(b));
   assert_int_equal(WaitForSingleObject(a, 0), WAIT_OBJECT_0);
   assert_true(CloseHandle(b));
@@ -383,7 +350,7 @@ static void global_prefix_can_be_created_and_opened(void **state) {
   snprintf(global, sizeof global, "Global\\%s", name);
   SetLastError(0xdead);
   a = CreateEventA(NULL, TRUE, FALSE, global);
-  expect_handle(a, 0, "CreateEventA(Global\\x)");
+  conf_expect_handle(a, 0, "CreateEventA(Global\\x)");
   b = OpenEventA(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, global);
   if (b == NULL)
     fail_msg("OpenEventA(%s) failed with error %lu", global, (unsigned long)GetLastError());
@@ -392,7 +359,7 @@ static void global_prefix_can_be_created_and_opened(void **state) {
   assert_true(CloseHandle(b));
   SetLastError(0xdead);
   b = CreateEventA(NULL, TRUE, FALSE, global);
-  expect_handle(b, ERROR_ALREADY_EXISTS, "CreateEventA(Global\\x) again");
+  conf_expect_handle(b, ERROR_ALREADY_EXISTS, "CreateEventA(Global\\x) again");
   assert_true(CloseHandle(b));
   /* A child opens it too. */
   assert_true(ResetEvent(a));
@@ -413,11 +380,11 @@ static void names_are_case_sensitive(void **state) {
   a = CreateEventA(NULL, TRUE, FALSE, name);
   assert_non_null(a);
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, lower), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, lower), ERROR_FILE_NOT_FOUND,
               "OpenEventA(name in lower case)");
   SetLastError(0xdead);
   b = CreateEventA(NULL, TRUE, FALSE, lower);
-  expect_handle(b, 0, "CreateEventA(name in lower case)");
+  conf_expect_handle(b, 0, "CreateEventA(name in lower case)");
   assert_true(SetEvent(b));
   assert_int_equal(WaitForSingleObject(a, 0), WAIT_TIMEOUT); /* a different object */
   assert_true(CloseHandle(b));
@@ -441,12 +408,12 @@ static void name_disappears_with_last_handle(void **state) {
   assert_int_equal(WaitForSingleObject(b, 0), WAIT_OBJECT_0);
   assert_true(CloseHandle(b));
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenEventA after the last handle was closed");
   /* A new object of another type may take the name; it is fresh. */
   SetLastError(0xdead);
   a = CreateSemaphoreA(NULL, 0, 1, name);
-  expect_handle(a, 0, "CreateSemaphoreA(name of a deleted event)");
+  conf_expect_handle(a, 0, "CreateSemaphoreA(name of a deleted event)");
   assert_int_equal(WaitForSingleObject(a, 0), WAIT_TIMEOUT);
   assert_true(CloseHandle(a));
 }
@@ -465,7 +432,7 @@ static void name_disappears_when_owning_child_exits(void **state) {
   assert_non_null(ready);
   assert_non_null(go);
   snprintf(args, sizeof args, "%s %s %s", name, rname, gname);
-  spawn_or_fail("own_event", args, &pi);
+  conf_spawn_self_or_fail("own_event", args, NULL, FALSE, &pi);
   hs[0] = ready;
   hs[1] = pi.hProcess;
   r = WaitForMultipleObjects(2, hs, FALSE, WAIT_MS);
@@ -483,7 +450,7 @@ static void name_disappears_when_owning_child_exits(void **state) {
   conf_close_process(&pi);
   /* Its only handle went with it, and the name with the object. */
   SetLastError(0);
-  expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
+  conf_expect_null(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_FILE_NOT_FOUND,
               "OpenEventA after the child holding the only handle exited");
   assert_true(CloseHandle(ready));
   assert_true(CloseHandle(go));
@@ -498,16 +465,16 @@ static void wide_names(void **state) {
   obj_name(en, sizeof en, "wevent");
   obj_name(mn, sizeof mn, "wmutex");
   obj_name(sn, sizeof sn, "wsem");
-  to_wide(en, wen, NAME_CAP);
-  to_wide(mn, wmn, NAME_CAP);
-  to_wide(sn, wsn, NAME_CAP);
+  conf_to_wide(en, wen, NAME_CAP);
+  conf_to_wide(mn, wmn, NAME_CAP);
+  conf_to_wide(sn, wsn, NAME_CAP);
 
   SetLastError(0xdead);
   e = CreateEventW(NULL, FALSE, FALSE, wen);
-  expect_handle(e, 0, "CreateEventW(fresh)");
+  conf_expect_handle(e, 0, "CreateEventW(fresh)");
   SetLastError(0xdead);
   e2 = CreateEventW(NULL, FALSE, FALSE, wen);
-  expect_handle(e2, ERROR_ALREADY_EXISTS, "CreateEventW(existing)");
+  conf_expect_handle(e2, ERROR_ALREADY_EXISTS, "CreateEventW(existing)");
   assert_true(CloseHandle(e2));
   e2 = OpenEventW(EVENT_MODIFY_STATE, FALSE, wen);
   assert_non_null(e2);
@@ -528,7 +495,7 @@ static void wide_names(void **state) {
 
   SetLastError(0xdead);
   m = CreateMutexW(NULL, TRUE, wmn);
-  expect_handle(m, 0, "CreateMutexW(fresh)");
+  conf_expect_handle(m, 0, "CreateMutexW(fresh)");
   m2 = OpenMutexW(SYNCHRONIZE, FALSE, wmn);
   assert_non_null(m2);
   assert_true(ReleaseMutex(m2)); /* owned through either handle */
@@ -539,14 +506,14 @@ static void wide_names(void **state) {
 
   SetLastError(0xdead);
   s = CreateSemaphoreW(NULL, 2, 4, wsn);
-  expect_handle(s, 0, "CreateSemaphoreW(fresh)");
+  conf_expect_handle(s, 0, "CreateSemaphoreW(fresh)");
   s2 = OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, wsn);
   assert_non_null(s2);
   assert_true(ReleaseSemaphore(s2, 1, &prev));
   assert_int_equal(prev, 2);
   assert_true(CloseHandle(s2));
   SetLastError(0);
-  expect_null(OpenSemaphoreW(SYNCHRONIZE, FALSE, wen), ERROR_INVALID_HANDLE,
+  conf_expect_null(OpenSemaphoreW(SYNCHRONIZE, FALSE, wen), ERROR_INVALID_HANDLE,
               "OpenSemaphoreW(event's name)");
 
   assert_true(CloseHandle(e));
@@ -564,14 +531,14 @@ static void backslash_inside_name_is_path_not_found(void **state) {
   obj_name(name, sizeof name, "dir");
   snprintf(bad, sizeof bad, "%s\\x", name);
   SetLastError(0);
-  expect_null(CreateEventA(NULL, TRUE, FALSE, bad), ERROR_PATH_NOT_FOUND,
+  conf_expect_null(CreateEventA(NULL, TRUE, FALSE, bad), ERROR_PATH_NOT_FOUND,
               "CreateEventA(name with a backslash)");
   SetLastError(0);
-  expect_null(CreateMutexA(NULL, FALSE, bad), ERROR_PATH_NOT_FOUND,
+  conf_expect_null(CreateMutexA(NULL, FALSE, bad), ERROR_PATH_NOT_FOUND,
               "CreateMutexA(name with a backslash)");
   snprintf(bad, sizeof bad, "Local\\%s\\x", name);
   SetLastError(0);
-  expect_null(CreateSemaphoreA(NULL, 0, 1, bad), ERROR_PATH_NOT_FOUND,
+  conf_expect_null(CreateSemaphoreA(NULL, 0, 1, bad), ERROR_PATH_NOT_FOUND,
               "CreateSemaphoreA(Local\\ name with a backslash)");
 }
 

@@ -273,20 +273,13 @@ static void spawn_with_stdin_pipe(const char *role, const char *args, HANDLE *st
   assert_true(CloseHandle(child_r));
 }
 
-static void spawn_or_fail(const char *role, const char *args, STARTUPINFOA *si, BOOL inherit,
-                          PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, si, inherit, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 /* ---- cases ---- */
 
 static void child_exit_code_is_reported(void **state) {
   (void)state;
   PROCESS_INFORMATION pi;
   DWORD code = 0;
-  spawn_or_fail("exit42", NULL, NULL, FALSE, &pi);
+  conf_spawn_self_or_fail("exit42", NULL, NULL, FALSE, &pi);
   assert_non_null(pi.hProcess);
   assert_non_null(pi.hThread);
   assert_true(pi.dwProcessId != 0);
@@ -344,7 +337,7 @@ static void terminate_exited_process_is_access_denied(void **state) {
   (void)state;
   PROCESS_INFORMATION pi;
   DWORD code = 0;
-  spawn_or_fail("exit42", NULL, NULL, FALSE, &pi);
+  conf_spawn_self_or_fail("exit42", NULL, NULL, FALSE, &pi);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "exit42 child"), 42);
   SetLastError(0);
   assert_false(TerminateProcess(pi.hProcess, 7));
@@ -363,7 +356,7 @@ static void child_stdout_redirected_to_pipe(void **state) {
   DWORD n;
   conf_child_pipe(&r, &w, FALSE, 0);
   conf_stdio_startup(&si, NULL, w, NULL);
-  spawn_or_fail("hello", NULL, &si, TRUE, &pi);
+  conf_spawn_self_or_fail("hello", NULL, &si, TRUE, &pi);
   /* Our copy of the write end must go, or the pipe never reaches EOF. */
   assert_true(CloseHandle(w));
   n = conf_read_to_eof(r, pi.hProcess, buf, sizeof buf, CONF_WAIT_MS);
@@ -383,7 +376,7 @@ static void child_startup_info_has_its_std_handles(void **state) {
   DWORD n;
   conf_child_pipe(&r, &w, FALSE, 0);
   conf_stdio_startup(&si, NULL, w, NULL);
-  spawn_or_fail("startupinfo", NULL, &si, TRUE, &pi);
+  conf_spawn_self_or_fail("startupinfo", NULL, &si, TRUE, &pi);
   /* An inherited handle has the same value in the child. */
   snprintf(expect, sizeof expect, "cb=1 usestdhandles=1 in=1 out=1 err=1 value=%llu\n",
            (unsigned long long)(ULONG_PTR)w);
@@ -414,7 +407,7 @@ static void child_stdin_from_pipe(void **state) {
   conf_child_pipe(&in_w, &in_r, TRUE, 0);
   conf_child_pipe(&out_r, &out_w, FALSE, 0);
   conf_stdio_startup(&si, in_r, out_w, NULL);
-  spawn_or_fail("checksum", NULL, &si, TRUE, &pi);
+  conf_spawn_self_or_fail("checksum", NULL, &si, TRUE, &pi);
   assert_true(CloseHandle(in_r));
   assert_true(CloseHandle(out_w));
   assert_true(WriteFile(in_w, data, sizeof data, &n, NULL));
@@ -438,7 +431,7 @@ static void writer_blocked_on_full_pipe_released_by_reader(void **state) {
   assert_non_null(buf);
   conf_child_pipe(&r, &w, FALSE, 0);
   conf_stdio_startup(&si, NULL, w, NULL);
-  spawn_or_fail("write_big", NULL, &si, TRUE, &pi);
+  conf_spawn_self_or_fail("write_big", NULL, &si, TRUE, &pi);
   assert_true(CloseHandle(w));
   /* 1 MiB does not fit in the pipe: the child's WriteFile cannot have completed. */
   assert_int_equal(WaitForSingleObject(pi.hProcess, 0), WAIT_TIMEOUT);
@@ -462,7 +455,7 @@ static void read_through_handle_value(HANDLE r, HANDLE child_w, const char *what
   char args[32], buf[128];
   DWORD n;
   snprintf(args, sizeof args, "%llu", (unsigned long long)(ULONG_PTR)child_w);
-  spawn_or_fail("write_handle", args, NULL, TRUE, &pi);
+  conf_spawn_self_or_fail("write_handle", args, NULL, TRUE, &pi);
   assert_true(CloseHandle(child_w));
   n = conf_read_to_eof(r, pi.hProcess, buf, sizeof buf, CONF_WAIT_MS);
   assert_int_equal(n, strlen(THROUGH_HANDLE));
@@ -550,7 +543,7 @@ static void inherit_handles_false_passes_no_handle(void **state) {
   sa.lpSecurityDescriptor = NULL;
   sa.bInheritHandle = TRUE;
   assert_true(CreatePipe(&r, &w, &sa, 0));
-  spawn_or_fail("spin", NULL, NULL, FALSE, &pi);
+  conf_spawn_self_or_fail("spin", NULL, NULL, FALSE, &pi);
   assert_true(CloseHandle(w));
   /* The child (alive until terminated) has no copy of the inheritable write end. */
   assert_pipe_broken(r);
@@ -723,7 +716,7 @@ static void closed_process_handle_is_invalid_handle(void **state) {
   PROCESS_INFORMATION pi;
   HANDLE h;
   DWORD code = 0;
-  spawn_or_fail("exit42", NULL, NULL, FALSE, &pi);
+  conf_spawn_self_or_fail("exit42", NULL, NULL, FALSE, &pi);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "exit42 child"), 42);
   h = pi.hProcess;
   conf_close_process(&pi);

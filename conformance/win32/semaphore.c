@@ -99,12 +99,6 @@ static void obj_name(char *buf, size_t cap, const char *tag) {
            ++counter, tag);
 }
 
-static void spawn_or_fail(const char *role, const char *args, PROCESS_INFORMATION *pi) {
-  if (!conf_spawn_self(role, args, NULL, FALSE, pi))
-    fail_msg("CreateProcessA(role %s) failed with error %lu", role,
-             (unsigned long)GetLastError());
-}
-
 /* ---- cases ---- */
 
 static void initial_count_is_available(void **state) {
@@ -234,18 +228,18 @@ static void child_opens_semaphore_by_name(void **state) {
   assert_non_null(h);
   assert_int_equal(GetLastError(), 0);
   snprintf(args, sizeof args, "%s 3", name);
-  spawn_or_fail("release_named", args, &pi);
+  conf_spawn_self_or_fail("release_named", args, NULL, FALSE, &pi);
   /* The child saw our count (1) and added 3. */
   assert_int_equal(conf_wait_exit(pi.hProcess, WAIT_MS, "release_named child"), 1);
   conf_close_process(&pi);
   assert_true(ReleaseSemaphore(h, 1, &prev));
   assert_int_equal(prev, 4);
   /* A unit taken by a child is gone for us. */
-  spawn_or_fail("take_named", name, &pi);
+  conf_spawn_self_or_fail("take_named", name, NULL, FALSE, &pi);
   assert_int_equal(conf_wait_exit(pi.hProcess, WAIT_MS, "take_named child"), 0);
   conf_close_process(&pi);
   assert_int_equal(drain(h), 4);
-  spawn_or_fail("take_named", name, &pi);
+  conf_spawn_self_or_fail("take_named", name, NULL, FALSE, &pi);
   assert_int_equal(conf_wait_exit(pi.hProcess, WAIT_MS, "take_named child"), 1);
   conf_close_process(&pi);
   assert_true(CloseHandle(h));
@@ -261,7 +255,7 @@ static void child_release_wakes_waiting_parent(void **state) {
   h = CreateSemaphoreA(NULL, 0, 1, name);
   assert_non_null(h);
   snprintf(args, sizeof args, "%s 1", name);
-  spawn_or_fail("release_named", args, &pi);
+  conf_spawn_self_or_fail("release_named", args, NULL, FALSE, &pi);
   r = WaitForSingleObject(h, WAIT_MS);
   if (r != WAIT_OBJECT_0)
     fail_msg("the child's ReleaseSemaphore did not wake us within %u ms (wait returned %lu)",
