@@ -286,3 +286,19 @@ void conf_to_wide(const char *s, WCHAR *out, size_t cap) {
     out[i] = (WCHAR)(unsigned char)s[i];
   out[i] = 0;
 }
+
+HANDLE conf_start_thread(LPTHREAD_START_ROUTINE fn, void *arg, DWORD *tid) {
+  HANDLE t = CreateThread(NULL, 0, fn, arg, 0, tid);
+  if (t == NULL)
+    fail_msg("CreateThread failed with error %lu", (unsigned long)GetLastError());
+  return t;
+}
+
+DWORD conf_join_thread(HANDLE t, DWORD timeout_ms, const char *what) {
+  DWORD code = 0xdeadbeef;
+  if (WaitForSingleObject(t, timeout_ms) != WAIT_OBJECT_0)
+    fail_msg("%s: thread did not finish within %lu ms", what, (unsigned long)timeout_ms);
+  assert_true(GetExitCodeThread(t, &code));
+  assert_true(CloseHandle(t));
+  return code;
+}

@@ -46,6 +46,10 @@ void conf_spawn_self_or_fail(const char *role, const char *args, STARTUPINFOA *s
  * GetLastError() == err (0: a fresh object). */
 void conf_expect_null(HANDLE h, DWORD err, const char *what);
 void conf_expect_handle(HANDLE h, DWORD err, const char *what);
+/* CreateThread, failing the case if it fails; and a bounded wait for a thread's end that
+ * returns its exit code and closes its handle. */
+HANDLE conf_start_thread(LPTHREAD_START_ROUTINE fn, void *arg, DWORD *tid);
+DWORD conf_join_thread(HANDLE t, DWORD timeout_ms, const char *what);
 /* An ASCII string as a WCHAR string (names for the W functions, whatever L"" means). */
 void conf_to_wide(const char *s, WCHAR *out, size_t cap);
 

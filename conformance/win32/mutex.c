@@ -76,22 +76,6 @@ static void expect_not_owner(HANDLE m) {
   assert_int_equal(GetLastError(), ERROR_NOT_OWNER);
 }
 
-static HANDLE start_thread(LPTHREAD_START_ROUTINE fn, void *arg) {
-  HANDLE t = CreateThread(NULL, 0, fn, arg, 0, NULL);
-  if (t == NULL)
-    fail_msg("CreateThread failed with error %lu", (unsigned long)GetLastError());
-  return t;
-}
-
-static DWORD join(HANDLE t, const char *what) {
-  DWORD code = 0xdeadbeef;
-  if (WaitForSingleObject(t, WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("%s: thread did not finish within %u ms", what, WAIT_MS);
-  assert_true(GetExitCodeThread(t, &code));
-  assert_true(CloseHandle(t));
-  return code;
-}
-
 /* Thread bodies share this static context: a thread may outlive a failed case. */
 static struct {
   HANDLE mutex, taken, go;
@@ -132,14 +116,14 @@ static void initial_owner_owns_mutex(void **state) {
   HANDLE m = new_mutex(TRUE), t;
   g_ctx.mutex = m;
   /* Another thread cannot take it. */
-  t = start_thread(try_take, NULL);
-  assert_int_equal(join(t, "try_take"), WAIT_TIMEOUT);
+  t = conf_start_thread(try_take, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "try_take"), WAIT_TIMEOUT);
   /* We own it once: one release frees it. */
   assert_true(ReleaseMutex(m));
   expect_not_owner(m);
-  t = start_thread(try_take, NULL);
+  t = conf_start_thread(try_take, NULL, NULL);
   /* Taken by a thread that then exits: abandoned, and then owned by the next waiter. */
-  assert_int_equal(join(t, "try_take"), WAIT_OBJECT_0);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "try_take"), WAIT_OBJECT_0);
   assert_int_equal(WaitForSingleObject(m, WAIT_MS), WAIT_ABANDONED);
   assert_true(ReleaseMutex(m));
   assert_true(CloseHandle(m));
@@ -165,14 +149,14 @@ static void recursive_acquire_needs_as_many_releases(void **state) {
     assert_int_equal(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
   for (i = 0; i < n; ++i) {
     /* Still ours until the last release: another thread cannot take it. */
-    t = start_thread(try_take, NULL);
-    assert_int_equal(join(t, "try_take"), WAIT_TIMEOUT);
+    t = conf_start_thread(try_take, NULL, NULL);
+    assert_int_equal(conf_join_thread(t, WAIT_MS, "try_take"), WAIT_TIMEOUT);
     assert_true(ReleaseMutex(m));
   }
   /* The (n+1)th release fails. */
   expect_not_owner(m);
-  t = start_thread(try_take, NULL);
-  assert_int_equal(join(t, "try_take"), WAIT_OBJECT_0);
+  t = conf_start_thread(try_take, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "try_take"), WAIT_OBJECT_0);
   /* (the thread exited owning it: abandoned) */
   assert_int_equal(WaitForSingleObject(m, 0), WAIT_ABANDONED);
   assert_true(ReleaseMutex(m));
@@ -193,8 +177,8 @@ static void release_from_non_owner_thread_is_not_owner(void **state) {
   (void)state;
   HANDLE m = new_mutex(TRUE), t;
   g_ctx.mutex = m;
-  t = start_thread(try_release, NULL);
-  assert_int_equal(join(t, "try_release"), ERROR_NOT_OWNER);
+  t = conf_start_thread(try_release, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "try_release"), ERROR_NOT_OWNER);
   /* Still ours. */
   assert_true(ReleaseMutex(m));
   expect_not_owner(m);
@@ -208,8 +192,8 @@ static void abandoned_by_exited_thread(void **state) {
   g_ctx.go = NULL;
   g_ctx.taken = CreateEventA(NULL, TRUE, FALSE, NULL);
   assert_non_null(g_ctx.taken);
-  t = start_thread(take_and_exit, NULL);
-  assert_int_equal(join(t, "take_and_exit"), 0);
+  t = conf_start_thread(take_and_exit, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "take_and_exit"), 0);
   assert_int_equal(WaitForSingleObject(m, 0), WAIT_ABANDONED);
   /* We own it now: recursive, and released normally. */
   assert_int_equal(WaitForSingleObject(m, 0), WAIT_OBJECT_0);
@@ -232,7 +216,7 @@ static void blocked_waiter_gets_abandoned_when_owner_thread_exits(void **state) 
   g_ctx.go = CreateEventA(NULL, TRUE, FALSE, NULL);
   assert_non_null(g_ctx.taken);
   assert_non_null(g_ctx.go);
-  t = start_thread(take_and_exit, NULL);
+  t = conf_start_thread(take_and_exit, NULL, NULL);
   if (WaitForSingleObject(g_ctx.taken, WAIT_MS) != WAIT_OBJECT_0)
     fail_msg("the thread did not take the mutex within %u ms", WAIT_MS);
   assert_int_equal(WaitForSingleObject(m, 0), WAIT_TIMEOUT);
@@ -241,7 +225,7 @@ static void blocked_waiter_gets_abandoned_when_owner_thread_exits(void **state) 
   if (r != WAIT_ABANDONED)
     fail_msg("waiting on a mutex whose owner thread exited returned %lu, want WAIT_ABANDONED",
              (unsigned long)r);
-  assert_int_equal(join(t, "take_and_exit"), 0);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "take_and_exit"), 0);
   assert_true(ReleaseMutex(m));
   expect_not_owner(m);
   assert_true(CloseHandle(g_ctx.taken));
@@ -258,8 +242,8 @@ static void wait_multiple_reports_abandoned_index(void **state) {
   g_ctx.taken = CreateEventA(NULL, TRUE, FALSE, NULL);
   assert_non_null(never);
   assert_non_null(g_ctx.taken);
-  t = start_thread(take_and_exit, NULL);
-  assert_int_equal(join(t, "take_and_exit"), 0);
+  t = conf_start_thread(take_and_exit, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "take_and_exit"), 0);
   hs[0] = never;
   hs[1] = CreateEventA(NULL, TRUE, FALSE, NULL);
   hs[2] = m;
@@ -275,8 +259,8 @@ static void wait_multiple_reports_abandoned_index(void **state) {
   /* Wait-all, all signalled and one abandoned: the documentation promises a value in
    * WAIT_ABANDONED_0 .. WAIT_ABANDONED_0 + nCount - 1 ("at least one of the objects is an
    * abandoned mutex object"), not which index. */
-  t = start_thread(take_and_exit, NULL);
-  assert_int_equal(join(t, "take_and_exit"), 0);
+  t = conf_start_thread(take_and_exit, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "take_and_exit"), 0);
   assert_true(SetEvent(hs[0]));
   assert_true(SetEvent(hs[1]));
   r = WaitForMultipleObjects(3, hs, TRUE, WAIT_MS);

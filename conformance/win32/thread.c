@@ -45,22 +45,6 @@ static struct {
   int pseudo_ok;
 } g_ctx;
 
-static HANDLE start_thread(LPTHREAD_START_ROUTINE fn, void *arg, DWORD *tid) {
-  HANDLE t = CreateThread(NULL, 0, fn, arg, 0, tid);
-  if (t == NULL)
-    fail_msg("CreateThread failed with error %lu", (unsigned long)GetLastError());
-  return t;
-}
-
-static DWORD join(HANDLE t, const char *what) {
-  DWORD code = 0xdeadbeef;
-  if (WaitForSingleObject(t, WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("%s: thread did not finish within %u ms", what, WAIT_MS);
-  assert_true(GetExitCodeThread(t, &code));
-  assert_true(CloseHandle(t));
-  return code;
-}
-
 static DWORD WINAPI record_tid(LPVOID arg) {
   (void)arg;
   g_ctx.tid = GetCurrentThreadId();
@@ -105,14 +89,14 @@ static void thread_id_matches_current_thread_id(void **state) {
   DWORD tid = 0;
   HANDLE t;
   g_ctx.tid = 0;
-  t = start_thread(record_tid, NULL, &tid);
+  t = conf_start_thread(record_tid, NULL, &tid);
   assert_true(tid != 0);
-  assert_int_equal(join(t, "record_tid"), 5);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "record_tid"), 5);
   assert_int_equal(g_ctx.tid, tid);
   assert_true(tid != GetCurrentThreadId());
   /* The id is optional. */
-  t = start_thread(record_tid, NULL, NULL);
-  assert_int_equal(join(t, "record_tid"), 5);
+  t = conf_start_thread(record_tid, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "record_tid"), 5);
   assert_true(g_ctx.tid != 0);
   assert_true(g_ctx.tid != GetCurrentThreadId());
 }
@@ -125,7 +109,7 @@ static void live_threads_have_distinct_ids(void **state) {
   g_ctx.go = CreateEventA(NULL, TRUE, FALSE, NULL);
   assert_non_null(g_ctx.go);
   for (i = 0; i < 4; ++i)
-    t[i] = start_thread(wait_go_then_return, (void *)(ULONG_PTR)i, &tid[i]);
+    t[i] = conf_start_thread(wait_go_then_return, (void *)(ULONG_PTR)i, &tid[i]);
   for (i = 0; i < 4; ++i) {
     assert_true(tid[i] != GetCurrentThreadId());
     for (j = 0; j < i; ++j)
@@ -133,7 +117,7 @@ static void live_threads_have_distinct_ids(void **state) {
   }
   assert_true(SetEvent(g_ctx.go));
   for (i = 0; i < 4; ++i)
-    assert_int_equal(join(t[i], "waiting thread"), (DWORD)i);
+    assert_int_equal(conf_join_thread(t[i], WAIT_MS, "waiting thread"), (DWORD)i);
   assert_true(CloseHandle(g_ctx.go));
 }
 
@@ -143,7 +127,7 @@ static void exit_code_is_still_active_then_return_value(void **state) {
   HANDLE t;
   g_ctx.go = CreateEventA(NULL, TRUE, FALSE, NULL);
   assert_non_null(g_ctx.go);
-  t = start_thread(wait_go_then_return, (void *)(ULONG_PTR)1234, NULL);
+  t = conf_start_thread(wait_go_then_return, (void *)(ULONG_PTR)1234, NULL);
   assert_true(GetExitCodeThread(t, &code));
   assert_int_equal(code, STILL_ACTIVE);
   assert_int_equal(STILL_ACTIVE, 259);
@@ -165,8 +149,8 @@ static void exit_code_is_still_active_then_return_value(void **state) {
 
 static void exit_thread_sets_exit_code(void **state) {
   (void)state;
-  HANDLE t = start_thread(call_exit_thread, NULL, NULL);
-  assert_int_equal(join(t, "ExitThread"), 77);
+  HANDLE t = conf_start_thread(call_exit_thread, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "ExitThread"), 77);
 }
 
 static void wait_any_on_thread_handles(void **state) {
@@ -176,16 +160,16 @@ static void wait_any_on_thread_handles(void **state) {
   go_all = CreateEventA(NULL, TRUE, FALSE, NULL);
   g_ctx.go = go_all;
   assert_non_null(go_all);
-  t[0] = start_thread(wait_go_then_return, (void *)(ULONG_PTR)10, NULL);
-  t[1] = start_thread(call_exit_thread, NULL, NULL);
+  t[0] = conf_start_thread(wait_go_then_return, (void *)(ULONG_PTR)10, NULL);
+  t[1] = conf_start_thread(call_exit_thread, NULL, NULL);
   /* The second one exits at once; the first waits for go. */
   r = WaitForMultipleObjects(2, t, FALSE, WAIT_MS);
   assert_int_equal(r, WAIT_OBJECT_0 + 1);
   assert_int_equal(WaitForSingleObject(t[0], 0), WAIT_TIMEOUT);
   assert_true(SetEvent(go_all));
   assert_int_equal(WaitForMultipleObjects(2, t, TRUE, WAIT_MS), WAIT_OBJECT_0);
-  assert_int_equal(join(t[0], "thread 0"), 10);
-  assert_int_equal(join(t[1], "thread 1"), 77);
+  assert_int_equal(conf_join_thread(t[0], WAIT_MS, "thread 0"), 10);
+  assert_int_equal(conf_join_thread(t[1], WAIT_MS, "thread 1"), 77);
   assert_true(CloseHandle(go_all));
 }
 
@@ -210,9 +194,9 @@ static void pseudo_handles(void **state) {
   assert_non_null(g_ctx.go);
   g_ctx.self_dup = NULL;
   g_ctx.pseudo_ok = 0;
-  t = start_thread(inspect_pseudo_handles, NULL, NULL);
+  t = conf_start_thread(inspect_pseudo_handles, NULL, NULL);
   assert_true(SetEvent(g_ctx.go));
-  assert_int_equal(join(t, "inspect_pseudo_handles"), 31);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "inspect_pseudo_handles"), 31);
   assert_int_equal(g_ctx.pseudo_wait, WAIT_TIMEOUT);
   assert_true(g_ctx.pseudo_ok);
   assert_int_equal(g_ctx.pseudo_code, STILL_ACTIVE);
@@ -228,8 +212,8 @@ static void pseudo_handles(void **state) {
 static void closed_thread_handle_is_invalid_handle(void **state) {
   (void)state;
   DWORD code = 0;
-  HANDLE t = start_thread(record_tid, NULL, NULL);
-  assert_int_equal(join(t, "record_tid"), 5); /* closes t */
+  HANDLE t = conf_start_thread(record_tid, NULL, NULL);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "record_tid"), 5); /* closes t */
   SetLastError(0);
   assert_false(GetExitCodeThread(t, &code));
   assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);

@@ -72,22 +72,6 @@ static void expect_wait_failed(DWORD r, DWORD err, const char *what) {
              (unsigned long)err);
 }
 
-static HANDLE start_thread(LPTHREAD_START_ROUTINE fn, void *arg) {
-  HANDLE t = CreateThread(NULL, 0, fn, arg, 0, NULL);
-  if (t == NULL)
-    fail_msg("CreateThread failed with error %lu", (unsigned long)GetLastError());
-  return t;
-}
-
-static DWORD join(HANDLE t, const char *what) {
-  DWORD code = 0xdeadbeef;
-  if (WaitForSingleObject(t, WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("%s: thread did not finish within %u ms", what, WAIT_MS);
-  assert_true(GetExitCodeThread(t, &code));
-  assert_true(CloseHandle(t));
-  return code;
-}
-
 /* Static: a thread may outlive a failed case. */
 static struct {
   HANDLE objs[3];
@@ -181,7 +165,7 @@ static void pending_wait_all_holds_nothing(void **state) {
   g_ctx.objs[1] = CreateSemaphoreA(NULL, 1, 5, NULL);
   g_ctx.objs[2] = new_event(TRUE, FALSE);
   assert_non_null(g_ctx.objs[1]);
-  t = start_thread(wait_all_thread, NULL);
+  t = conf_start_thread(wait_all_thread, NULL, NULL);
   /* Whether or not the thread is already blocked in its wait-all, the two available
    * objects are still ours to take. */
   assert_int_equal(WaitForSingleObject(g_ctx.objs[1], WAIT_MS), WAIT_OBJECT_0);
@@ -191,7 +175,7 @@ static void pending_wait_all_holds_nothing(void **state) {
   assert_true(ReleaseSemaphore(g_ctx.objs[1], 1, &prev));
   assert_int_equal(prev, 0);
   /* All three signalled: the thread's wait-all completes and takes the event and unit. */
-  assert_int_equal(join(t, "wait-all thread"), WAIT_OBJECT_0);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "wait-all thread"), WAIT_OBJECT_0);
   assert_int_equal(WaitForSingleObject(g_ctx.objs[0], 0), WAIT_TIMEOUT);
   assert_int_equal(WaitForSingleObject(g_ctx.objs[1], 0), WAIT_TIMEOUT);
   close_all(g_ctx.objs, 3);
@@ -204,7 +188,7 @@ static void wait_all_blocks_on_mutex_owned_by_other_thread(void **state) {
   g_ctx.taken = new_event(TRUE, FALSE);
   g_ctx.release = new_event(TRUE, FALSE);
   assert_non_null(g_ctx.mutex);
-  t = start_thread(own_mutex_until_release, NULL);
+  t = conf_start_thread(own_mutex_until_release, NULL, NULL);
   if (WaitForSingleObject(g_ctx.taken, WAIT_MS) != WAIT_OBJECT_0)
     fail_msg("the thread did not take the mutex within %u ms", WAIT_MS);
   hs[0] = new_event(TRUE, TRUE);
@@ -215,7 +199,7 @@ static void wait_all_blocks_on_mutex_owned_by_other_thread(void **state) {
   assert_int_equal(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_OBJECT_0);
   assert_true(SetEvent(g_ctx.release));
   assert_int_equal(WaitForMultipleObjects(2, hs, TRUE, WAIT_MS), WAIT_OBJECT_0);
-  assert_int_equal(join(t, "mutex owner"), 0);
+  assert_int_equal(conf_join_thread(t, WAIT_MS, "mutex owner"), 0);
   /* We own the mutex now. */
   assert_true(ReleaseMutex(g_ctx.mutex));
   SetLastError(0);
