@@ -88,7 +88,9 @@ static int role_own_slot(int argc, char **argv) {
   ready = OpenEventA(EVENT_MODIFY_STATE, FALSE, argv[1]);
   if (ready == NULL || !SetEvent(ready))
     return 4;
-  Sleep(CONF_WAIT_MS);
+  /* Holds the slot until the parent kills it (the case under test); gives up after
+   * CONF_WAIT_MS so a failed parent never leaves it behind. */
+  WaitForSingleObject(CreateEventA(NULL, TRUE, FALSE, NULL), CONF_WAIT_MS);
   return 9;
 }
 
@@ -660,13 +662,16 @@ static void example_server_and_client(void **state) {
     fail_msg("starting the server example failed with error %lu", (unsigned long)GetLastError());
   conf_track_process(&spi);
   assert_true(CloseHandle(out_w));
-  /* The server is ready once its slot can be opened. */
+  /* The server is ready once its slot can be opened. No Win32 call waits for a mailslot to
+   * appear, so the slot is probed between bounded waits on the server's process handle,
+   * which also catch a server that dies before creating it. */
   for (t0 = GetTickCount(); GetTickCount() - t0 < CONF_WAIT_MS;) {
     probe = CreateFileA(full, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     if (probe != INVALID_HANDLE_VALUE)
       break;
-    Sleep(10);
+    if (WaitForSingleObject(spi.hProcess, 10) == WAIT_OBJECT_0)
+      fail_msg("the server example exited before creating %s", full);
   }
   if (probe == INVALID_HANDLE_VALUE)
     fail_msg("the server example did not create %s", full);
