@@ -413,11 +413,13 @@ int pow_fd_type(int fd) {
   return 0;
 }
 
-ssize_t pow_readv(int fd, const struct iovec *iov, int iovcnt) {
+// readv/writev's argument checks: the total length, or -1 with errno set (0 vectors:
+// nothing to do, as Linux).
+static ssize_t iov_total(int fd, const struct iovec *iov, int iovcnt) {
   if (!fd_state(fd))
     return -1;
   if (iovcnt == 0)
-    return 0; // as Linux does
+    return 0;
   if (iovcnt < 0 || iovcnt > 1024)
     return fail_errno(EINVAL);
   if (!iov)
@@ -428,6 +430,14 @@ ssize_t pow_readv(int fd, const struct iovec *iov, int iovcnt) {
       return fail_errno(EINVAL);
     total += iov[i].iov_len;
   }
+  return static_cast<ssize_t>(total);
+}
+
+ssize_t pow_readv(int fd, const struct iovec *iov, int iovcnt) {
+  ssize_t checked = iov_total(fd, iov, iovcnt);
+  if (checked < 0 || iovcnt == 0)
+    return checked;
+  size_t total = static_cast<size_t>(checked);
   if (iovcnt == 1)
     return pow_read(fd, iov[0].iov_base, iov[0].iov_len);
   // One read into a bounce buffer, then scattered: a single read sees what one read would.
@@ -446,20 +456,10 @@ ssize_t pow_readv(int fd, const struct iovec *iov, int iovcnt) {
 }
 
 ssize_t pow_writev(int fd, const struct iovec *iov, int iovcnt) {
-  if (!fd_state(fd))
-    return -1;
-  if (iovcnt == 0)
-    return 0; // as Linux does
-  if (iovcnt < 0 || iovcnt > 1024)
-    return fail_errno(EINVAL);
-  if (!iov)
-    return fail_errno(EFAULT);
-  size_t total = 0;
-  for (int i = 0; i < iovcnt; ++i) {
-    if (iov[i].iov_len > static_cast<size_t>(SSIZE_MAX) - total)
-      return fail_errno(EINVAL);
-    total += iov[i].iov_len;
-  }
+  ssize_t checked = iov_total(fd, iov, iovcnt);
+  if (checked < 0 || iovcnt == 0)
+    return checked;
+  size_t total = static_cast<size_t>(checked);
   if (iovcnt == 1)
     return pow_write(fd, iov[0].iov_base, iov[0].iov_len);
   std::vector<char> tmp(total);

@@ -50,11 +50,14 @@ HANDLE create_event(LPSECURITY_ATTRIBUTES sa, const ObjectName &name, bool manua
   return sync_handle(obj, existed, event_access(access), sa);
 }
 
-HANDLE open_event(DWORD access, BOOL inherit, const ObjectName &name) {
-  auto obj = sync_open(SyncType::Event, name);
-  if (!obj)
+HANDLE create_event_ex(LPSECURITY_ATTRIBUTES sa, const ObjectName &name, DWORD flags,
+                       DWORD access) {
+  if (flags & ~DWORD{CREATE_EVENT_MANUAL_RESET | CREATE_EVENT_INITIAL_SET}) {
+    SetLastError(ERROR_INVALID_PARAMETER);
     return nullptr;
-  return handle_insert(obj, event_access(access), inherit ? HANDLE_FLAG_INHERIT : 0);
+  }
+  return create_event(sa, name, flags & CREATE_EVENT_MANUAL_RESET,
+                      flags & CREATE_EVENT_INITIAL_SET, access);
 }
 
 } // namespace
@@ -78,29 +81,19 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial, 
 }
 
 HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags, DWORD access) {
-  if (flags & ~DWORD{CREATE_EVENT_MANUAL_RESET | CREATE_EVENT_INITIAL_SET}) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return nullptr;
-  }
-  return create_event(sa, object_name(name), flags & CREATE_EVENT_MANUAL_RESET,
-                      flags & CREATE_EVENT_INITIAL_SET, access);
+  return create_event_ex(sa, object_name(name), flags, access);
 }
 
 HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags, DWORD access) {
-  if (flags & ~DWORD{CREATE_EVENT_MANUAL_RESET | CREATE_EVENT_INITIAL_SET}) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return nullptr;
-  }
-  return create_event(sa, object_name(name), flags & CREATE_EVENT_MANUAL_RESET,
-                      flags & CREATE_EVENT_INITIAL_SET, access);
+  return create_event_ex(sa, object_name(name), flags, access);
 }
 
 HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name) {
-  return open_event(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Event, object_name(name), event_access(access), inherit);
 }
 
 HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name) {
-  return open_event(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Event, object_name(name), event_access(access), inherit);
 }
 
 BOOL WINAPI SetEvent(HANDLE h) {

@@ -143,7 +143,7 @@ HANDLE create_file(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBU
   if (flags_attrs & FILE_FLAG_DELETE_ON_CLOSE)
     ::unlink(path.c_str()); // the name goes now; the data when the last handle closes
   ObjectPtr obj = make_fd_object(fd);
-  HANDLE h = handle_insert(obj, access, (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+  HANDLE h = handle_insert(obj, access, inherit_flags(sa));
   if (!h)
     return INVALID_HANDLE_VALUE;
   SetLastError(success_error);

@@ -229,7 +229,7 @@ HANDLE create_mapping(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD flags, DWORD 
   }
   h.size = size;
   const uint64_t data_size = h.file_backed ? 0 : size;
-  const DWORD inherit = (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0;
+  const DWORD inherit = inherit_flags(sa);
   std::shared_ptr<SectionObject> obj;
   bool existed = false;
   if (name.present && !name.utf8.empty()) {
@@ -270,14 +270,8 @@ HANDLE create_mapping(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD flags, DWORD 
 }
 
 HANDLE open_mapping(DWORD access, BOOL inherit, const ObjectName &name) {
-  if (!name.present) {
-    SetLastError(ERROR_INVALID_PARAMETER);
+  if (!openable_name(name))
     return nullptr;
-  }
-  if (name.utf8.empty()) {
-    SetLastError(ERROR_INVALID_HANDLE); // "" names the object directory, not a mapping
-    return nullptr;
-  }
   auto nf = named_open(name.utf8, false, nullptr);
   if (!nf)
     return nullptr;

@@ -526,7 +526,7 @@ HANDLE create_mailslot(const char *name, bool name_is_null, DWORD max_size, DWOR
     return INVALID_HANDLE_VALUE;
   HANDLE h = handle_insert(obj, GENERIC_READ | SYNCHRONIZE | FILE_READ_ATTRIBUTES |
                                     FILE_WRITE_ATTRIBUTES,
-                           (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+                           inherit_flags(sa));
   if (!h)
     return INVALID_HANDLE_VALUE;
   SetLastError(ERROR_SUCCESS);
@@ -653,7 +653,7 @@ HANDLE mailslot_open_client(const std::string &win_name, DWORD access,
   }
   auto obj = std::make_shared<MailslotWriter>(fd, info.max_size, (access & kWriteRights) != 0);
   HANDLE h = handle_insert(obj, access | SYNCHRONIZE,
-                           (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+                           inherit_flags(sa));
   if (!h)
     return INVALID_HANDLE_VALUE;
   SetLastError(ERROR_SUCCESS);

@@ -131,11 +131,13 @@ HANDLE create_mutex(LPSECURITY_ATTRIBUTES sa, const ObjectName &name, bool owned
   return sync_handle(obj, existed, mutex_access(access), sa);
 }
 
-HANDLE open_mutex(DWORD access, BOOL inherit, const ObjectName &name) {
-  auto obj = sync_open(SyncType::Mutex, name);
-  if (!obj)
+HANDLE create_mutex_ex(LPSECURITY_ATTRIBUTES sa, const ObjectName &name, DWORD flags,
+                       DWORD access) {
+  if (flags & ~DWORD{CREATE_MUTEX_INITIAL_OWNER}) {
+    SetLastError(ERROR_INVALID_PARAMETER);
     return nullptr;
-  return handle_insert(obj, mutex_access(access), inherit ? HANDLE_FLAG_INHERIT : 0);
+  }
+  return create_mutex(sa, name, flags & CREATE_MUTEX_INITIAL_OWNER, access);
 }
 
 } // namespace
@@ -176,28 +178,19 @@ HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL owned, LPCWSTR name) {
 }
 
 HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags, DWORD access) {
-  if (flags & ~DWORD{CREATE_MUTEX_INITIAL_OWNER}) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return nullptr;
-  }
-  return create_mutex(sa, object_name(name), flags & CREATE_MUTEX_INITIAL_OWNER, access);
+  return create_mutex_ex(sa, object_name(name), flags, access);
 }
 
-HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags,
-                             DWORD access) {
-  if (flags & ~DWORD{CREATE_MUTEX_INITIAL_OWNER}) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return nullptr;
-  }
-  return create_mutex(sa, object_name(name), flags & CREATE_MUTEX_INITIAL_OWNER, access);
+HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags, DWORD access) {
+  return create_mutex_ex(sa, object_name(name), flags, access);
 }
 
 HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name) {
-  return open_mutex(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Mutex, object_name(name), mutex_access(access), inherit);
 }
 
 HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name) {
-  return open_mutex(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Mutex, object_name(name), mutex_access(access), inherit);
 }
 
 BOOL WINAPI ReleaseMutex(HANDLE h) {

@@ -48,29 +48,6 @@ std::string compute_runtime_dir() {
   return base;
 }
 
-std::string file_name_for(const std::string &name) {
-  std::string out;
-  for (unsigned char c : name) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_' || c == '-' || (c == '.' && !out.empty());
-    if (safe) {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  if (out.size() <= 200)
-    return "n-" + out;
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : name)
-    h = (h ^ c) * 1099511628211ull;
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "h-%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 // The file for a name, or empty with the last error set.
 std::string path_for(const std::string &name) {
   std::string ns = "local";
@@ -93,7 +70,7 @@ std::string path_for(const std::string &name) {
   const std::string &dir = runtime_dir();
   if (dir.empty())
     return {};
-  return dir + "/" + ns + "/" + file_name_for(rest);
+  return dir + "/" + ns + "/" + object_file_name(rest);
 }
 
 // True while fd is the file path names (not removed or replaced).
@@ -132,6 +109,29 @@ void sweep_stale(const std::string &ns_dir) {
 
 } // namespace
 
+std::string object_file_name(const std::string &name) {
+  std::string out;
+  for (unsigned char c : name) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || (c == '.' && !out.empty());
+    if (safe) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  if (out.size() <= 200)
+    return "n-" + out;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name)
+    h = (h ^ c) * 1099511628211ull;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "h-%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 ObjectName object_name(const char *name) {
   ObjectName n;
   if (name) {
@@ -153,7 +153,13 @@ ObjectName object_name(const WCHAR *name) {
   return n;
 }
 
-std::string object_file_name(const std::string &name) { return file_name_for(name); }
+bool openable_name(const ObjectName &name) {
+  if (!name.present)
+    return fail(ERROR_INVALID_PARAMETER);
+  if (name.utf8.empty())
+    return fail(ERROR_INVALID_HANDLE);
+  return true;
+}
 
 const std::string &runtime_dir() {
   static std::string dir = [] {

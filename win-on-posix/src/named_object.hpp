@@ -23,6 +23,9 @@ struct ObjectName {
 };
 ObjectName object_name(const char *name);
 ObjectName object_name(const WCHAR *name);
+// The Open* functions' name check: false with the last error set for a NULL name
+// (ERROR_INVALID_PARAMETER) or "" (ERROR_INVALID_HANDLE: it names the object directory).
+bool openable_name(const ObjectName &name);
 
 struct NamedFile {
   int fd = -1;       // O_RDWR, close-on-exec, holding a shared flock

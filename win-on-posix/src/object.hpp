@@ -78,6 +78,10 @@ struct HandleEntry {
 // command lines), carry a generation so a stale copy is rejected, and are handed out
 // oldest-free-slot first so a just-closed value is not reused soon.
 HANDLE handle_insert(ObjectPtr object, DWORD access, DWORD flags);
+// The handle flags SECURITY_ATTRIBUTES ask for (bInheritHandle).
+inline DWORD inherit_flags(const SECURITY_ATTRIBUTES *sa) {
+  return (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0;
+}
 // The entry, or nullopt with ERROR_INVALID_HANDLE set.
 std::optional<HandleEntry> handle_lookup(HANDLE h);
 bool handle_close(HANDLE h);

@@ -102,7 +102,7 @@ BOOL WINAPI CreatePipe(PHANDLE read_pipe, PHANDLE write_pipe, LPSECURITY_ATTRIBU
   // the 64 KiB default.
   if (size > 0 && size <= INT32_MAX)
     (void)::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(size));
-  DWORD flags = (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0;
+  DWORD flags = inherit_flags(sa);
   auto r = std::make_shared<PipeEnd>(fds[0], true);
   auto w = std::make_shared<PipeEnd>(fds[1], false);
   HANDLE hr = handle_insert(r, GENERIC_READ | SYNCHRONIZE | FILE_WRITE_ATTRIBUTES, flags);

@@ -416,13 +416,10 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   }
   ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
   auto state = std::make_shared<ProcessState>(pid, pidfd);
-  auto inherit_flag = [](LPSECURITY_ATTRIBUTES sa) {
-    return (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0;
-  };
   HANDLE hp = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Process), 0x1FFFFF,
-                            inherit_flag(rq.process_sa));
+                            inherit_flags(rq.process_sa));
   HANDLE ht = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Thread), 0x1FFFFF,
-                            inherit_flag(rq.thread_sa));
+                            inherit_flags(rq.thread_sa));
   if (!hp || !ht) {
     DWORD e = GetLastError();
     if (hp)

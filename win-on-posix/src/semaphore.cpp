@@ -43,13 +43,6 @@ HANDLE create_semaphore(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG maximum,
   return sync_handle(obj, existed, SEMAPHORE_ALL_ACCESS, sa);
 }
 
-HANDLE open_semaphore(DWORD access, BOOL inherit, const ObjectName &name) {
-  auto obj = sync_open(SyncType::Semaphore, name);
-  if (!obj)
-    return nullptr;
-  return handle_insert(obj, semaphore_access(access), inherit ? HANDLE_FLAG_INHERIT : 0);
-}
-
 } // namespace
 
 ObjectPtr make_semaphore_object(SyncSegmentPtr seg) {
@@ -73,11 +66,11 @@ HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG maxi
 }
 
 HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name) {
-  return open_semaphore(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Semaphore, object_name(name), semaphore_access(access), inherit);
 }
 
 HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name) {
-  return open_semaphore(access, inherit, object_name(name));
+  return sync_open_handle(SyncType::Semaphore, object_name(name), semaphore_access(access), inherit);
 }
 
 BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG count, LPLONG previous) {

@@ -212,16 +212,11 @@ std::shared_ptr<SyncObject> sync_create(SyncType t, const ObjectName &name,
       make_sync_object(std::make_shared<SyncSegment>(fd, s, std::string())));
 }
 
-std::shared_ptr<SyncObject> sync_open(SyncType t, const ObjectName &name) {
-  if (!name.present) {
-    fail(ERROR_INVALID_PARAMETER);
+HANDLE sync_open_handle(SyncType t, const ObjectName &name, DWORD access, BOOL inherit) {
+  if (!openable_name(name))
     return nullptr;
-  }
-  if (name.utf8.empty()) {
-    fail(ERROR_INVALID_HANDLE); // "" names the object directory, which is no such object
-    return nullptr;
-  }
-  return named_sync(t, name.utf8, false, nullptr, nullptr, nullptr);
+  auto obj = named_sync(t, name.utf8, false, nullptr, nullptr, nullptr);
+  return obj ? handle_insert(obj, access, inherit ? HANDLE_FLAG_INHERIT : 0) : nullptr;
 }
 
 ObjectPtr sync_adopt(int fd) {
@@ -250,7 +245,7 @@ HANDLE sync_handle(const std::shared_ptr<SyncObject> &obj, bool existed, DWORD a
                    const SECURITY_ATTRIBUTES *sa) {
   if (!obj)
     return nullptr;
-  HANDLE h = handle_insert(obj, access, (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+  HANDLE h = handle_insert(obj, access, inherit_flags(sa));
   if (h)
     SetLastError(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
   return h;

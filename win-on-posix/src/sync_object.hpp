@@ -97,8 +97,9 @@ ObjectPtr make_sync_object(SyncSegmentPtr seg);
 std::shared_ptr<SyncObject> sync_create(SyncType t, const ObjectName &name,
                                         void (*init)(SharedSync *, const void *),
                                         const void *arg, bool *existed);
-// Opens an existing named object of type t (ERROR_FILE_NOT_FOUND if there is none).
-std::shared_ptr<SyncObject> sync_open(SyncType t, const ObjectName &name);
+// OpenEvent/OpenMutex/OpenSemaphore: a handle to the existing named object of type t with
+// the (already mapped) access; NULL with ERROR_FILE_NOT_FOUND if there is none.
+HANDLE sync_open_handle(SyncType t, const ObjectName &name, DWORD access, BOOL inherit);
 // Rebuilds an inherited object from its descriptor (inherit.cpp).
 ObjectPtr sync_adopt(int fd);
 

@@ -131,7 +131,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack_size,
   for (uint32_t id; (id = state->tid.load()) == 0;)
     state->tid.wait(0);
   HANDLE h = handle_insert(std::make_shared<ThreadObject>(state), THREAD_ALL_ACCESS,
-                           (sa && sa->bInheritHandle) ? HANDLE_FLAG_INHERIT : 0);
+                           inherit_flags(sa));
   if (h && thread_id)
     *thread_id = state->tid.load();
   return h;

@@ -133,11 +133,7 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
   }
 
   WaitToken tokens[MAXIMUM_WAIT_OBJECTS];
-  for (DWORD i = 0; i < count; ++i) {
-    objs[i]->wait_lock();
-    objs[i]->wait_begin(tokens[i]);
-    objs[i]->wait_unlock();
-  }
+  bool first = true; // the first check also begins the wait, under the same lock
   const uint64_t deadline =
       timeout == INFINITE ? 0 : monotonic_ns() + uint64_t{timeout} * 1000000u;
   bool registered = false;
@@ -152,6 +148,9 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
         objs[order[k]]->wait_lock();
       WaitCheck c[MAXIMUM_WAIT_OBJECTS];
       bool all = true;
+      if (first)
+        for (DWORD i = 0; i < count; ++i)
+          objs[i]->wait_begin(tokens[i]);
       for (DWORD i = 0; i < count && all; ++i)
         all = (c[i] = objs[i]->wait_check(tokens[i])) != WaitCheck::NotReady;
       if (all) {
@@ -168,6 +167,8 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
     } else {
       for (DWORD i = 0; i < count && !done; ++i) {
         objs[i]->wait_lock();
+        if (first)
+          objs[i]->wait_begin(tokens[i]);
         WaitCheck c = objs[i]->wait_check(tokens[i]);
         if (c != WaitCheck::NotReady) {
           objs[i]->wait_acquire(tokens[i]);
@@ -179,6 +180,7 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
     }
     if (done)
       break;
+    first = false; // every object has been checked (and begun) once
     uint64_t now = monotonic_ns();
     if (deadline && now >= deadline) {
       result = WAIT_TIMEOUT;
