@@ -186,6 +186,18 @@ DWORD conf_read_to_eof(HANDLE r, HANDLE writer, void *buf, DWORD cap, DWORD time
   }
 }
 
+void conf_read_exact(HANDLE r, void *buf, DWORD n) {
+  DWORD got = 0;
+  while (got < n) {
+    DWORD k = 0;
+    SetLastError(0);
+    if (!ReadFile(r, (char *)buf + got, n - got, &k, NULL))
+      fail_msg("ReadFile after %lu of %lu bytes failed with error %lu (the writer ended?)",
+               (unsigned long)got, (unsigned long)n, (unsigned long)GetLastError());
+    got += k;
+  }
+}
+
 void conf_child_pipe(HANDLE *parent_end, HANDLE *child_end, BOOL child_reads, DWORD size) {
   HANDLE r = NULL, w = NULL;
   if (!CreatePipe(&r, &w, NULL, size))

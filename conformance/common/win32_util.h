@@ -61,6 +61,11 @@ void conf_to_wide(const char *s, WCHAR *out, size_t cap);
  * timeout_ms (a write handle still open somewhere), terminating `writer` first. */
 DWORD conf_read_to_eof(HANDLE r, HANDLE writer, void *buf, DWORD cap, DWORD timeout_ms);
 
+/* Reads exactly n bytes from a pipe with blocking ReadFile calls; fails the test if the
+ * pipe reaches EOF first (bounded by the writer: once every write handle is closed, and
+ * so once a writing child dies, ReadFile fails with ERROR_BROKEN_PIPE). */
+void conf_read_exact(HANDLE r, void *buf, DWORD n);
+
 /* An anonymous pipe of which only the child's end is inheritable: if child_reads, *child_end
  * is the read end, else the write end. size is CreatePipe's nSize. */
 void conf_child_pipe(HANDLE *parent_end, HANDLE *child_end, BOOL child_reads, DWORD size);

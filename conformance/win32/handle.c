@@ -3,7 +3,8 @@
  * access, DUPLICATE_CLOSE_SOURCE, inheritable duplicates), Get/SetHandleInformation with
  * HANDLE_FLAG_INHERIT and HANDLE_FLAG_PROTECT_FROM_CLOSE, and inheritance by a child that
  * gets the handle value on its command line (an inheritable event works there, a
- * non-inheritable one does not). Every wait is bounded; every case's teardown terminates
+ * non-inheritable one does not), and DuplicateHandle into and out of a child process.
+ * Every wait is bounded; every case's teardown terminates
  * children a failure left running. */
 #include "conformance.h"
 #include "win32_util.h"
@@ -38,8 +39,93 @@ static int role_set_event_handle(int argc, char **argv) {
   return 7;
 }
 
+/* Three handle values as a parent and child exchange them over a pipe: fixed width. */
+#define VALUES_LEN 51
+static void format_values(char out[VALUES_LEN + 1], HANDLE a, HANDLE b, HANDLE c) {
+  snprintf(out, VALUES_LEN + 1, "%016llx %016llx %016llx\n", (unsigned long long)(ULONG_PTR)a,
+           (unsigned long long)(ULONG_PTR)b, (unsigned long long)(ULONG_PTR)c);
+}
+static int parse_values(const char *in, HANDLE v[3]) {
+  int i;
+  for (i = 0; i < 3; ++i) {
+    char *end = NULL;
+    v[i] = (HANDLE)(ULONG_PTR)strtoull(in + i * 17, &end, 16);
+    if (end != in + i * 17 + 16)
+      return 0;
+  }
+  return 1;
+}
+
+/* Reads "<mapping> <event> <pipe write end>" (handles its parent duplicated into it) from
+ * stdin, finds "from parent" in the mapping and writes "from child" there, writes
+ * "pushed pipe" to the pipe and closes it, then sets the event. Exit codes: 0 success,
+ * 2 bad input, 3 mapping, 4 pipe, 5 event. */
+static int role_use_pushed(int argc, char **argv) {
+  char line[VALUES_LEN + 1];
+  HANDLE v[3];
+  DWORD got = 0, n;
+  char *view;
+  (void)argc;
+  (void)argv;
+  while (got < VALUES_LEN) {
+    if (!ReadFile(GetStdHandle(STD_INPUT_HANDLE), line + got, VALUES_LEN - got, &n, NULL))
+      return 2;
+    got += n;
+  }
+  line[VALUES_LEN] = '\0';
+  if (!parse_values(line, v))
+    return 2;
+  view = (char *)MapViewOfFile(v[0], FILE_MAP_ALL_ACCESS, 0, 0, 0);
+  if (!view || strcmp(view, "from parent") != 0)
+    return 3;
+  strcpy(view, "from child");
+  UnmapViewOfFile(view);
+  if (!WriteFile(v[2], "pushed pipe", 11, &n, NULL) || n != 11 || !CloseHandle(v[2]))
+    return 4;
+  if (!SetEvent(v[1]))
+    return 5;
+  return 0;
+}
+
+/* Makes a mapping holding "from child" and two events, writes "<mapping> <event 1>
+ * <event 2>" to stdout, then waits (bounded) for its parent to set event 1 through a
+ * handle it took from us. By then the parent has taken the mapping with
+ * DUPLICATE_CLOSE_SOURCE and closed event 2 with a NULL target process: both handles
+ * must be gone here. Exit codes: 0 success, 3 setup, 4 no wake-up, 5 mapping handle still
+ * open, 6 event 2 still open. */
+static int role_offer_handles(int argc, char **argv) {
+  char line[VALUES_LEN + 1];
+  HANDLE map, e1, e2;
+  DWORD n, flags;
+  char *view;
+  (void)argc;
+  (void)argv;
+  map = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, NULL);
+  e1 = CreateEventA(NULL, TRUE, FALSE, NULL);
+  e2 = CreateEventA(NULL, TRUE, FALSE, NULL);
+  if (!map || !e1 || !e2)
+    return 3;
+  view = (char *)MapViewOfFile(map, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+  if (!view)
+    return 3;
+  strcpy(view, "from child");
+  UnmapViewOfFile(view);
+  format_values(line, map, e1, e2);
+  if (!WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), line, VALUES_LEN, &n, NULL) || n != VALUES_LEN)
+    return 3;
+  if (WaitForSingleObject(e1, CONF_WAIT_MS) != WAIT_OBJECT_0)
+    return 4;
+  if (GetHandleInformation(map, &flags) || GetLastError() != ERROR_INVALID_HANDLE)
+    return 5;
+  if (GetHandleInformation(e2, &flags) || GetLastError() != ERROR_INVALID_HANDLE)
+    return 6;
+  return 0;
+}
+
 static const struct conf_role roles[] = {
     {"set_event_handle", role_set_event_handle},
+    {"use_pushed", role_use_pushed},
+    {"offer_handles", role_offer_handles},
 };
 
 /* ---- helpers ---- */
@@ -361,6 +447,188 @@ static void non_inheritable_event_is_not_in_child(void **state) {
     assert_true(CloseHandle(pad[i]));
 }
 
+static void expect_duplicate_fails(HANDLE sp, HANDLE h, HANDLE tp, DWORD err, const char *what) {
+  HANDLE out = NULL;
+  SetLastError(0);
+  if (DuplicateHandle(sp, h, tp, &out, 0, FALSE, DUPLICATE_SAME_ACCESS))
+    fail_msg("DuplicateHandle(%s) succeeded", what);
+  if (GetLastError() != err)
+    fail_msg("DuplicateHandle(%s): error %lu, want %lu", what, (unsigned long)GetLastError(),
+             (unsigned long)err);
+}
+
+/* DuplicateHandle from this process into a child (no inheritance of these handles): a
+ * mapping, an event and a pipe's write end moved with DUPLICATE_CLOSE_SOURCE, used there
+ * through the values the child is told. */
+static void duplicate_into_child_process(void **state) {
+  (void)state;
+  PROCESS_INFORMATION pi;
+  STARTUPINFOA si;
+  HANDLE to_child, child_in, map, ev, pr, pw, cm, ce, cw, waits[2];
+  char line[VALUES_LEN + 1], buf[32];
+  char *view;
+  DWORD n;
+  conf_child_pipe(&to_child, &child_in, TRUE, 0);
+  conf_stdio_startup(&si, child_in, NULL, NULL);
+  conf_spawn_self_or_fail("use_pushed", NULL, &si, TRUE, &pi);
+  assert_true(CloseHandle(child_in));
+  map = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, NULL);
+  assert_non_null(map);
+  view = (char *)MapViewOfFile(map, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+  assert_non_null(view);
+  strcpy(view, "from parent");
+  ev = new_event(TRUE, FALSE);
+  assert_true(CreatePipe(&pr, &pw, NULL, 0));
+  if (!DuplicateHandle(GetCurrentProcess(), map, pi.hProcess, &cm, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS) ||
+      !DuplicateHandle(GetCurrentProcess(), ev, pi.hProcess, &ce, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS) ||
+      !DuplicateHandle(GetCurrentProcess(), pw, pi.hProcess, &cw, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE))
+    fail_msg("DuplicateHandle into the child failed with error %lu",
+             (unsigned long)GetLastError());
+  expect_close_invalid(pw, "a pipe end moved out with DUPLICATE_CLOSE_SOURCE");
+  if (((ULONG_PTR)cm & 3) || ((ULONG_PTR)ce & 3) || ((ULONG_PTR)cw & 3))
+    fail_msg("handle values in the child are not multiples of 4");
+  format_values(line, cm, ce, cw);
+  assert_true(WriteFile(to_child, line, VALUES_LEN, &n, NULL));
+  waits[0] = ev;
+  waits[1] = pi.hProcess;
+  if (WaitForMultipleObjects(2, waits, FALSE, CONF_WAIT_MS) != WAIT_OBJECT_0)
+    fail_msg("the child did not set the event it was given (exit code %lu)",
+             (unsigned long)conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "use_pushed child"));
+  n = conf_read_to_eof(pr, pi.hProcess, buf, sizeof buf, CONF_WAIT_MS);
+  assert_int_equal(n, 11);
+  assert_memory_equal(buf, "pushed pipe", 11);
+  assert_string_equal(view, "from child");
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "use_pushed child"), 0);
+  assert_true(UnmapViewOfFile(view));
+  assert_true(CloseHandle(map));
+  assert_true(CloseHandle(ev));
+  assert_true(CloseHandle(pr));
+  assert_true(CloseHandle(to_child));
+  conf_close_process(&pi);
+}
+
+/* Starts offer_handles with its stdout on a pipe and reads the three values it offers. */
+static void start_offer_handles(PROCESS_INFORMATION *pi, HANDLE *from_child, HANDLE v[3]) {
+  STARTUPINFOA si;
+  HANDLE child_out;
+  char line[VALUES_LEN + 1];
+  conf_child_pipe(from_child, &child_out, FALSE, 0);
+  conf_stdio_startup(&si, NULL, child_out, NULL);
+  conf_spawn_self_or_fail("offer_handles", NULL, &si, TRUE, pi);
+  assert_true(CloseHandle(child_out));
+  conf_read_exact(*from_child, line, VALUES_LEN);
+  line[VALUES_LEN] = '\0';
+  if (!parse_values(line, v))
+    fail_msg("the child wrote '%s', not three handle values", line);
+}
+
+/* Takes the child's mapping with DUPLICATE_CLOSE_SOURCE; returns a view of it. */
+static char *take_child_mapping(HANDLE process, HANDLE remote, HANDLE *m) {
+  char *view;
+  if (!DuplicateHandle(process, remote, GetCurrentProcess(), m, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE))
+    fail_msg("DuplicateHandle of the child's mapping failed with error %lu",
+             (unsigned long)GetLastError());
+  view = (char *)MapViewOfFile(*m, FILE_MAP_READ, 0, 0, 0);
+  assert_non_null(view);
+  assert_string_equal(view, "from child");
+  return view;
+}
+
+/* Takes the child's event 1, sets it (the child then checks its handles and exits) and
+ * checks the exit code; what was taken from the child outlives it. */
+static void release_offer_handles(PROCESS_INFORMATION *pi, HANDLE remote_e1, char *view) {
+  HANDLE e1;
+  if (!DuplicateHandle(pi->hProcess, remote_e1, GetCurrentProcess(), &e1, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS))
+    fail_msg("DuplicateHandle of the child's event failed with error %lu",
+             (unsigned long)GetLastError());
+  assert_true(SetEvent(e1));
+  assert_int_equal(conf_wait_exit(pi->hProcess, CONF_WAIT_MS, "offer_handles child"), 0);
+  assert_string_equal(view, "from child");
+  assert_int_equal(WaitForSingleObject(e1, 0), WAIT_OBJECT_0);
+  assert_true(CloseHandle(e1));
+}
+
+/* DuplicateHandle out of a child: a mapping and an event taken with
+ * DUPLICATE_CLOSE_SOURCE (gone in the child), an event taken and set; a garbage source
+ * value in the child, a garbage or non-process source or target process are
+ * ERROR_INVALID_HANDLE. */
+static void duplicate_from_child_process(void **state) {
+  (void)state;
+  PROCESS_INFORMATION pi;
+  HANDLE from_child, v[3], m, e2, ev;
+  char *view;
+  start_offer_handles(&pi, &from_child, v);
+  expect_duplicate_fails(pi.hProcess, GARBAGE_HANDLE, GetCurrentProcess(), ERROR_INVALID_HANDLE,
+                         "garbage source in the child");
+  ev = new_event(TRUE, FALSE);
+  expect_duplicate_fails(GetCurrentProcess(), ev, GARBAGE_HANDLE, ERROR_INVALID_HANDLE,
+                         "garbage target process");
+  expect_duplicate_fails(GetCurrentProcess(), ev, ev, ERROR_INVALID_HANDLE,
+                         "an event as the target process");
+  expect_duplicate_fails(ev, v[1], GetCurrentProcess(), ERROR_INVALID_HANDLE,
+                         "an event as the source process");
+  view = take_child_mapping(pi.hProcess, v[0], &m);
+  if (!DuplicateHandle(pi.hProcess, v[2], GetCurrentProcess(), &e2, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE))
+    fail_msg("DuplicateHandle of the child's event 2 failed with error %lu",
+             (unsigned long)GetLastError());
+  assert_true(CloseHandle(e2));
+  release_offer_handles(&pi, v[1], view);
+  assert_true(UnmapViewOfFile(view));
+  assert_true(CloseHandle(m));
+  assert_true(CloseHandle(ev));
+  assert_true(CloseHandle(from_child));
+  conf_close_process(&pi);
+}
+
+/* DUPLICATE_CLOSE_SOURCE with a NULL target process closes the handle in the source
+ * process and succeeds (ZwDuplicateObject: the target process "can be specified as NULL
+ * if the DUPLICATE_CLOSE_SOURCE flag is set"); the child sees the handle gone. */
+static void close_in_child_with_null_target(void **state) {
+  (void)state;
+  PROCESS_INFORMATION pi;
+  HANDLE from_child, v[3], m;
+  BOOL ok;
+  char *view;
+  start_offer_handles(&pi, &from_child, v);
+  view = take_child_mapping(pi.hProcess, v[0], &m);
+  SetLastError(0);
+  ok = DuplicateHandle(pi.hProcess, v[2], NULL, NULL, 0, FALSE, DUPLICATE_CLOSE_SOURCE);
+  release_offer_handles(&pi, v[1], view); /* the child checks the handle is gone */
+  if (!ok)
+    fail_msg("closing the child's handle (NULL target) returned FALSE, error %lu",
+             (unsigned long)GetLastError());
+  assert_true(UnmapViewOfFile(view));
+  assert_true(CloseHandle(m));
+  assert_true(CloseHandle(from_child));
+  conf_close_process(&pi);
+}
+
+/* DuplicateHandle of the GetCurrentProcess() pseudo-handle gives a real process handle:
+ * its id is ours, it is not signalled, the exit code is STILL_ACTIVE, and it closes. */
+static void duplicate_current_process_pseudo_handle(void **state) {
+  (void)state;
+  HANDLE h = NULL;
+  DWORD code = 0;
+  if (!DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &h, 0,
+                       FALSE, DUPLICATE_SAME_ACCESS))
+    fail_msg("DuplicateHandle(GetCurrentProcess()) failed with error %lu",
+             (unsigned long)GetLastError());
+  assert_true(h != GetCurrentProcess());
+  assert_int_equal((ULONG_PTR)h & 3, 0);
+  assert_int_equal(GetProcessId(h), GetCurrentProcessId());
+  assert_int_equal(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+  assert_true(GetExitCodeProcess(h, &code));
+  assert_int_equal(code, STILL_ACTIVE);
+  assert_true(CloseHandle(h));
+  expect_close_invalid(h, "a closed duplicate of GetCurrentProcess()");
+}
+
 #define T(f) cmocka_unit_test_teardown(f, conf_reap_children)
 static const struct CMUnitTest tests[] = {
     T(close_twice_is_invalid_handle),
@@ -376,6 +644,10 @@ static const struct CMUnitTest tests[] = {
     T(handle_information_on_invalid_handle),
     T(inheritable_event_is_usable_in_child),
     T(non_inheritable_event_is_not_in_child),
+    T(duplicate_into_child_process),
+    T(duplicate_from_child_process),
+    T(close_in_child_with_null_target),
+    T(duplicate_current_process_pseudo_handle),
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)

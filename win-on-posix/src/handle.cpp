@@ -211,28 +211,58 @@ HANDLE WINAPI GetCurrentProcess(void) { return kCurrentProcess; }
 
 BOOL WINAPI DuplicateHandle(HANDLE src_process, HANDLE src, HANDLE dst_process, LPHANDLE dst,
                             DWORD access, BOOL inherit, DWORD options) {
-  // Only the current process for now: duplicating into other processes needs the
-  // process objects of CreateProcess.
-  if (src_process != kCurrentProcess || dst_process != kCurrentProcess)
+  const bool close_source = options & DUPLICATE_CLOSE_SOURCE;
+  const DWORD flags = inherit ? HANDLE_FLAG_INHERIT : 0;
+  std::optional<AgentLink> src_link, dst_link;
+  if (src_process != kCurrentProcess && !(src_link = process_agent(src_process)))
+    return FALSE;
+  // Windows lets a NULL target process go with DUPLICATE_CLOSE_SOURCE: a close only.
+  if (!dst_process && !close_source)
     return fail(ERROR_INVALID_HANDLE);
+  if (dst_process && dst_process != kCurrentProcess && !(dst_link = process_agent(dst_process)))
+    return FALSE;
+
+  // The source entry, taken out of the source process if that is another one (whose
+  // handle is then closed there at once if asked: Windows closes it whatever else fails).
   std::optional<HandleEntry> e;
-  if (src == reinterpret_cast<HANDLE>(-2)) // GetCurrentThread(): a real handle to this thread
+  if (src_link) {
+    if (!dst_process)
+      return handle_pull(*src_link, src, true, nullptr);
+    HandleEntry pulled;
+    if (!handle_pull(*src_link, src, close_source, &pulled))
+      return FALSE;
+    e = std::move(pulled);
+  } else if (src == reinterpret_cast<HANDLE>(-2)) { // GetCurrentThread(): a real handle
     e = HandleEntry{current_thread_object(), THREAD_ALL_ACCESS, 0};
-  else if (src == kCurrentProcess)
-    return fail(ERROR_NOT_SUPPORTED); // no process object for ourselves yet
-  else
+  } else if (src == kCurrentProcess) { // GetCurrentProcess(): a real handle to ourselves
+    ObjectPtr self = current_process_object();
+    if (!self)
+      return FALSE;
+    e = HandleEntry{std::move(self), PROCESS_ALL_ACCESS, 0};
+  } else {
     e = handle_lookup(src);
-  if (!e)
-    return FALSE;
+    if (!e)
+      return FALSE;
+  }
+  auto close_local_source = [&] {
+    if (close_source && !src_link && src != reinterpret_cast<HANDLE>(-2) && src != kCurrentProcess)
+      handle_close(src);
+  };
+  if (!dst_process) {
+    close_local_source();
+    return TRUE;
+  }
   DWORD new_access = (options & DUPLICATE_SAME_ACCESS) ? e->access : access;
-  HANDLE h = handle_insert(e->object, new_access, inherit ? HANDLE_FLAG_INHERIT : 0);
-  if (!h)
-    return FALSE;
-  if (options & DUPLICATE_CLOSE_SOURCE)
-    handle_close(src);
+  HANDLE h = nullptr;
+  bool ok = dst_link ? handle_push(*dst_link, e->object, new_access, flags, &h)
+                     : (h = handle_insert(e->object, new_access, flags)) != nullptr;
+  DWORD err = ok ? 0 : GetLastError();
+  close_local_source();
+  if (!ok)
+    return fail(err);
   if (dst)
     *dst = h;
-  else
+  else if (!dst_link)
     handle_close(h);
   return TRUE;
 }

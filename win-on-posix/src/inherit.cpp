@@ -16,11 +16,7 @@
 
 namespace wop {
 
-namespace {
-
-Inheritance g_inheritance;
-
-ObjectPtr rebuild(char kind, int fd) {
+ObjectPtr rebuild_object(char kind, int fd) {
   switch (kind) {
   case 'r': return make_pipe_end(fd, true);
   case 'w': return make_pipe_end(fd, false);
@@ -29,9 +25,13 @@ ObjectPtr rebuild(char kind, int fd) {
   case 'm': return section_adopt(fd);
   case 'M': return mailslot_adopt(fd, true);
   case 'W': return mailslot_adopt(fd, false);
-  default: return nullptr;
+  default: ::close(fd); return nullptr;
   }
 }
+
+namespace {
+
+Inheritance g_inheritance;
 
 uintptr_t hex(const char *&p) {
   char *end = nullptr;
@@ -72,10 +72,10 @@ Inheritance take_inheritance_from_environment() {
       h.flags = static_cast<DWORD>(hex(p));
       if (*p == ',')
         ++p;
-      auto &shared = by_fd[fd];
-      if (!shared)
-        shared = rebuild(kind, fd);
-      h.object = shared;
+      auto [shared, fresh] = by_fd.try_emplace(fd); // rebuilt once: it takes the descriptor
+      if (fresh)
+        shared->second = rebuild_object(kind, fd);
+      h.object = shared->second;
       if (h.object)
         g_inheritance.handles.push_back(std::move(h));
     }

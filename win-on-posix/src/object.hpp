@@ -128,6 +128,9 @@ ObjectPtr make_pipe_end(int fd, bool read_end);
 ObjectPtr make_fd_object(int fd);
 // A real handle's object for the calling thread (DuplicateHandle of GetCurrentThread()).
 ObjectPtr current_thread_object();
+// A real handle's object for this process (DuplicateHandle of GetCurrentProcess()), or
+// nullptr with the last error set.
+ObjectPtr current_process_object();
 // A file mapping handed over by a CreateProcess parent (file_mapping.cpp).
 ObjectPtr section_adopt(int fd);
 // Mailslots (mailslot.cpp): whether CreateFile's name is \\HOST\mailslot\..., the
@@ -154,6 +157,28 @@ Inheritance take_inheritance_from_environment();
 // What take_inheritance_from_environment found (std handle values, for GetStdHandle).
 const Inheritance &inheritance();
 constexpr const char *kInheritEnv = "WOP_INHERIT";
+// The object of an inherited or transferred descriptor of the given kind (inherit_kind());
+// takes the descriptor (closed if no object can be made of it).
+ObjectPtr rebuild_object(char kind, int fd);
+
+// Cross-process DuplicateHandle (handle_transfer.cpp). A CreateProcess child of ours runs
+// a handle agent on its end of a socket pair named by WOP_AGENT; the parent's process
+// object keeps the other end.
+constexpr const char *kAgentEnv = "WOP_AGENT";
+struct AgentLink {
+  int fd;    // the parent's end
+  int pidfd; // the child, so a wait for its answer ends if it dies
+};
+// The agent link of a process handle: nullopt with ERROR_INVALID_HANDLE if h is no process
+// handle, ERROR_ACCESS_DENIED if the process has ended, ERROR_NOT_SUPPORTED if it runs no
+// agent (a program not built with win-on-posix).
+std::optional<AgentLink> process_agent(HANDLE h);
+// Puts object into the child's handle table; *out is the handle value there.
+bool handle_push(const AgentLink &link, const ObjectPtr &object, DWORD access, DWORD flags,
+                 HANDLE *out);
+// Takes the child's handle `remote` (object and access) into *out, closing it there if
+// close_source; with out NULL, only closes it.
+bool handle_pull(const AgentLink &link, HANDLE remote, bool close_source, HandleEntry *out);
 
 // One errno -> Win32 error mapping for the whole layer.
 DWORD win32_error_from_errno(int err) noexcept;

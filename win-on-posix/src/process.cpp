@@ -14,8 +14,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <poll.h>
 #include <mutex>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,9 +39,12 @@ int pidfd_kill(int pidfd, int sig) {
 // What the process handle and the thread handle of one child share.
 class ProcessState : public std::enable_shared_from_this<ProcessState> {
 public:
-  ProcessState(pid_t pid, int pidfd) : pid_(pid), pidfd_(pidfd) {}
+  ProcessState(pid_t pid, int pidfd, int agent_fd)
+      : pid_(pid), pidfd_(pidfd), agent_fd_(agent_fd) {}
   ~ProcessState() {
-    if (reaped_) {
+    if (agent_fd_ >= 0)
+      ::close(agent_fd_);
+    if (reaped_ || pid_ == getpid()) { // our own process object: nothing to reap
       ::close(pidfd_);
       return;
     }
@@ -94,6 +99,36 @@ public:
     return exit_code_;
   }
 
+  // The child's handle agent, once it has said it runs one (handle_transfer.cpp). It says
+  // so at load time, so a child of ours answers at once; a program that is not ours
+  // never does, and is given a few seconds.
+  std::optional<AgentLink> agent() {
+    std::lock_guard lock(agent_mu_);
+    if (agent_fd_ < 0) {
+      SetLastError(ERROR_NOT_SUPPORTED);
+      return std::nullopt;
+    }
+    if (!agent_ready_) {
+      pollfd p[2] = {{agent_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+      int n;
+      do
+        n = ::poll(p, 2, kAgentHelloMs);
+      while (n < 0 && errno == EINTR);
+      char hello = 0;
+      if (p[0].revents & POLLIN && ::recv(agent_fd_, &hello, 1, MSG_DONTWAIT) == 1 &&
+          hello == 'H') {
+        agent_ready_ = true;
+      } else if (p[1].revents || exited()) {
+        SetLastError(ERROR_ACCESS_DENIED); // Windows: the process is terminating
+        return std::nullopt;
+      } else {
+        SetLastError(ERROR_NOT_SUPPORTED);
+        return std::nullopt;
+      }
+    }
+    return AgentLink{agent_fd_, pidfd_};
+  }
+
   bool terminate(UINT code) {
     if (exited()) // reaps an exited child first: a zombie would accept the signal
       return fail(ERROR_ACCESS_DENIED); // Windows: the process has already terminated
@@ -122,10 +157,14 @@ private:
     }
   }
 
+  static constexpr int kAgentHelloMs = 5000;
   std::mutex mu_;
   std::atomic<bool> watched_{false};
   pid_t pid_;
   int pidfd_;
+  std::mutex agent_mu_;
+  int agent_fd_;
+  bool agent_ready_ = false;
   bool reaped_ = false;
   DWORD exit_code_ = STILL_ACTIVE;
   std::optional<DWORD> terminate_code_;
@@ -333,9 +372,15 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
       src = devnull();
     passes.push_back({src, i});
   }
+  // The child's handle agent end (handle_transfer.cpp), on the first descriptor after the
+  // inherited ones.
+  int agent[2] = {-1, -1};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, agent) < 0)
+    return fail_errno(errno);
+  temps_to_close.push_back(agent[1]);
   std::string inherit_list;
+  int next = 3;
   if (rq.inherit) {
-    int next = 3;
     for (auto &[h, e] : handle_snapshot()) {
       if (!(e.flags & HANDLE_FLAG_INHERIT) || e.object->inherit_fd() < 0)
         continue;
@@ -357,6 +402,8 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
                       ":" + e.object->inherit_kind() + ":" + hex(e.access) + ":" + hex(e.flags);
     }
   }
+  const int agent_target = next;
+  passes.push_back({agent[1], agent_target});
 
   // Two rounds of dup2 through descriptors above every source and target, so no target
   // overwrites a source still to be copied; then everything above the targets is closed.
@@ -383,8 +430,10 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
     for (char **e = environ; *e; ++e)
       env.emplace_back(*e);
   std::erase_if(env, [](const std::string &s) {
-    return s.rfind(std::string(kInheritEnv) + "=", 0) == 0;
+    return s.rfind(std::string(kInheritEnv) + "=", 0) == 0 ||
+           s.rfind(std::string(kAgentEnv) + "=", 0) == 0;
   });
+  env.push_back(std::string(kAgentEnv) + "=" + hex(static_cast<uintptr_t>(agent_target)));
   env.push_back(std::string(kInheritEnv) + "=" + hex(static_cast<uintptr_t>(getpid())) + ";" +
                 inherit_list + ";" + hex(reinterpret_cast<uintptr_t>(std_values[0])) + "," +
                 hex(reinterpret_cast<uintptr_t>(std_values[1])) + "," +
@@ -404,18 +453,21 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   for (int fd : temps_to_close)
     ::close(fd);
   if (err != 0)
+    ::close(agent[0]);
+  if (err != 0)
     return fail(err == ENOENT ? ERROR_FILE_NOT_FOUND
                 : err == ENOEXEC ? ERROR_BAD_EXE_FORMAT
                                  : win32_error_from_errno(err));
   int pidfd = pidfd_open(pid);
   if (pidfd < 0) {
     int e = errno;
+    ::close(agent[0]);
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     return fail_errno(e);
   }
   ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-  auto state = std::make_shared<ProcessState>(pid, pidfd);
+  auto state = std::make_shared<ProcessState>(pid, pidfd, agent[0]);
   HANDLE hp = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Process), 0x1FFFFF,
                             inherit_flags(rq.process_sa));
   HANDLE ht = handle_insert(std::make_shared<ProcessObject>(state, ObjectKind::Thread), 0x1FFFFF,
@@ -504,6 +556,24 @@ std::optional<std::string> opt(const Char *s, Convert convert) {
 }
 
 } // namespace
+
+ObjectPtr current_process_object() {
+  int pidfd = pidfd_open(getpid());
+  if (pidfd < 0) {
+    fail_errno(errno);
+    return nullptr;
+  }
+  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  return std::make_shared<ProcessObject>(std::make_shared<ProcessState>(getpid(), pidfd, -1),
+                                         ObjectKind::Process);
+}
+
+std::optional<AgentLink> process_agent(HANDLE h) {
+  auto state = process_state(h);
+  if (!state)
+    return std::nullopt;
+  return state->agent();
+}
 
 // For thread.cpp: the primary-thread handles CreateProcess returns end with the process.
 bool primary_thread_exit_code(const ObjectPtr &obj, DWORD *code) {

@@ -1,0 +1,311 @@
+// DuplicateHandle across processes. Linux has no way to put a descriptor into another
+// process, so each CreateProcess child of ours gets a handle agent: one end of a
+// SOCK_SEQPACKET socket pair (WOP_AGENT=<fd>), served by the child's monitor thread from
+// the moment the library is loaded. The parent keeps the other end in the process object.
+// A request carries a fresh reply socket (so concurrent requests never mix replies) and,
+// for a push, the object's descriptor; the child rebuilds the object as it would an
+// inherited one (same kinds) and answers with the handle value of its own table.
+#include "object.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace wop {
+
+namespace {
+
+enum : uint32_t { kPush = 1, kPull = 2 };
+
+struct Request {
+  uint32_t op;
+  uint32_t kind;   // push: the object kind (inherit.cpp's letters)
+  uint32_t access; // push: the new handle's access
+  uint32_t flags;  // push: HANDLE_FLAG_INHERIT
+  uint64_t handle; // pull: the child's handle
+  uint32_t close_source;
+  uint32_t pad;
+};
+
+struct Reply {
+  uint32_t error; // 0 or a Win32 error
+  uint32_t kind;
+  uint32_t access;
+  uint32_t pad;
+  uint64_t handle; // push: the new handle in the child
+};
+
+// Sends one message with up to two descriptors.
+bool send_with_fds(int sock, const void *msg, size_t len, const int *fds, int nfds) {
+  iovec iov{const_cast<void *>(msg), len};
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (nfds > 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = CMSG_SPACE(static_cast<size_t>(nfds) * sizeof(int));
+    cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(static_cast<size_t>(nfds) * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, static_cast<size_t>(nfds) * sizeof(int));
+  }
+  ssize_t n;
+  do
+    n = ::sendmsg(sock, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(len);
+}
+
+// Receives one message of exactly len bytes and up to two descriptors (-1 where none).
+// 0 on success, else an errno (EPIPE for an end of stream or a short message).
+int recv_with_fds(int sock, void *msg, size_t len, int fds[2], int flags) {
+  fds[0] = fds[1] = -1;
+  iovec iov{msg, len};
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))];
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  ssize_t n;
+  do
+    n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return errno;
+  int got = 0;
+  for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      if (got < 2)
+        fds[got++] = fd;
+      else
+        ::close(fd);
+    }
+  }
+  if (n != static_cast<ssize_t>(len) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+    for (int i = 0; i < 2; ++i)
+      if (fds[i] >= 0)
+        ::close(fds[i]);
+    fds[0] = fds[1] = -1;
+    return EPIPE;
+  }
+  return 0;
+}
+
+// ---- the child side: the agent ----
+
+int g_agent_fd = -1;
+
+Reply serve_push(const Request &rq, int object_fd) {
+  Reply r{};
+  if (object_fd < 0) {
+    r.error = ERROR_INVALID_PARAMETER;
+    return r;
+  }
+  ObjectPtr obj = rebuild_object(static_cast<char>(rq.kind), object_fd);
+  if (!obj) {
+    r.error = ERROR_NOT_SUPPORTED;
+    return r;
+  }
+  HANDLE h = handle_insert(std::move(obj), rq.access, rq.flags & HANDLE_FLAG_INHERIT);
+  if (!h) {
+    r.error = GetLastError();
+    return r;
+  }
+  r.handle = reinterpret_cast<uintptr_t>(h);
+  return r;
+}
+
+void serve_pull(const Request &rq, int reply_fd) {
+  Reply r{};
+  HANDLE h = reinterpret_cast<HANDLE>(static_cast<uintptr_t>(rq.handle));
+  std::vector<int> temps;
+  int fd = -1;
+  std::optional<HandleEntry> e = handle_lookup(h); // keeps the object (and fd) until sent
+  if (!e) {
+    r.error = ERROR_INVALID_HANDLE;
+  } else if ((fd = e->object->spawn_fd(temps)) < 0) {
+    r.error = ERROR_NOT_SUPPORTED;
+  } else {
+    r.kind = static_cast<unsigned char>(e->object->inherit_kind());
+    r.access = e->access;
+  }
+  // DUPLICATE_CLOSE_SOURCE closes the source whatever else fails, as on Windows.
+  if (e && rq.close_source && !(e->flags & HANDLE_FLAG_PROTECT_FROM_CLOSE))
+    handle_close(h);
+  send_with_fds(reply_fd, &r, sizeof r, &fd, r.error ? 0 : 1);
+  for (int t : temps)
+    ::close(t);
+}
+
+void arm_agent();
+
+// Runs on the monitor thread: serves every queued request, then watches again.
+void serve_agent() {
+  for (;;) {
+    Request rq{};
+    int fds[2];
+    int err = recv_with_fds(g_agent_fd, &rq, sizeof rq, fds, MSG_DONTWAIT);
+    if (err == EAGAIN || err == EWOULDBLOCK)
+      break;
+    if (err != 0 && fds[0] < 0) {
+      // The parent is gone (end of stream) or the socket broke: nobody can ask again.
+      int zero[2];
+      if (err == EPIPE && ::recv(g_agent_fd, zero, sizeof zero, MSG_DONTWAIT | MSG_PEEK) == 0) {
+        ::close(g_agent_fd);
+        g_agent_fd = -1;
+        return;
+      }
+      continue; // a malformed message: dropped
+    }
+    int reply_fd = fds[0];
+    if (reply_fd < 0)
+      continue;
+    if (rq.op == kPush) {
+      Reply r = serve_push(rq, fds[1]); // takes the descriptor
+      send_with_fds(reply_fd, &r, sizeof r, nullptr, 0);
+    } else if (rq.op == kPull) {
+      if (fds[1] >= 0)
+        ::close(fds[1]);
+      serve_pull(rq, reply_fd);
+    } else if (fds[1] >= 0) {
+      ::close(fds[1]);
+    }
+    ::close(reply_fd);
+  }
+  arm_agent();
+}
+
+void arm_agent() {
+  int fd = ::fcntl(g_agent_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd >= 0)
+    monitor_watch(fd, 0, serve_agent);
+}
+
+// At load time, before main: a child of ours may be asked for handles before it calls us.
+__attribute__((constructor)) void start_agent() {
+  const char *v = std::getenv(kAgentEnv);
+  if (!v)
+    return;
+  char *end = nullptr;
+  long fd = std::strtol(v, &end, 16);
+  unsetenv(kAgentEnv); // not for grandchildren
+  if (end == v || fd < 3 || fd > 1 << 20)
+    return;
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+      type != SOCK_SEQPACKET)
+    return; // not what a parent of ours would pass
+  g_agent_fd = static_cast<int>(fd);
+  ::fcntl(g_agent_fd, F_SETFD, FD_CLOEXEC);
+  ::fcntl(g_agent_fd, F_SETFL, ::fcntl(g_agent_fd, F_GETFL) | O_NONBLOCK);
+  char hello = 'H'; // tells the parent an agent serves this end (see process_agent)
+  (void)::send(g_agent_fd, &hello, 1, MSG_NOSIGNAL);
+  arm_agent();
+}
+
+// ---- the parent side ----
+
+// Sends a request with a fresh reply socket (and an object descriptor) and waits for the
+// reply; if the child dies first, the reply socket in flight is freed with its queue and
+// the wait ends.
+bool call_agent(const AgentLink &link, const Request &rq, int object_fd, Reply &r, int *got_fd) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail_errno(errno);
+  int fds[2] = {pair[1], object_fd};
+  bool sent = send_with_fds(link.fd, &rq, sizeof rq, fds, object_fd >= 0 ? 2 : 1);
+  int send_err = errno;
+  ::close(pair[1]);
+  if (!sent) {
+    ::close(pair[0]);
+    return fail(send_err == EPIPE || send_err == ECONNRESET ? ERROR_ACCESS_DENIED
+                                                            : win32_error_from_errno(send_err));
+  }
+  for (;;) {
+    pollfd p[2] = {{pair[0], POLLIN, 0}, {link.pidfd, POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+      ::close(pair[0]);
+      return fail_errno(errno);
+    }
+    if (p[0].revents)
+      break;
+    if (p[1].revents) { // the child ended without answering
+      ::close(pair[0]);
+      return fail(ERROR_ACCESS_DENIED);
+    }
+  }
+  int fds_in[2];
+  int err = recv_with_fds(pair[0], &r, sizeof r, fds_in, 0);
+  ::close(pair[0]);
+  if (fds_in[1] >= 0)
+    ::close(fds_in[1]);
+  if (err != 0)
+    return fail(ERROR_ACCESS_DENIED); // the child ended while serving us
+  if (got_fd)
+    *got_fd = fds_in[0];
+  else if (fds_in[0] >= 0)
+    ::close(fds_in[0]);
+  if (r.error) {
+    if (got_fd && *got_fd >= 0)
+      ::close(*got_fd);
+    return fail(r.error);
+  }
+  return true;
+}
+
+} // namespace
+
+bool handle_push(const AgentLink &link, const ObjectPtr &object, DWORD access, DWORD flags,
+                 HANDLE *out) {
+  std::vector<int> temps;
+  int fd = object->spawn_fd(temps);
+  if (fd < 0)
+    return fail(ERROR_NOT_SUPPORTED); // process and thread handles stay in their process
+  Request rq{};
+  rq.op = kPush;
+  rq.kind = static_cast<unsigned char>(object->inherit_kind());
+  rq.access = access;
+  rq.flags = flags;
+  Reply r{};
+  bool ok = call_agent(link, rq, fd, r, nullptr);
+  for (int t : temps)
+    ::close(t);
+  if (ok)
+    *out = reinterpret_cast<HANDLE>(static_cast<uintptr_t>(r.handle));
+  return ok;
+}
+
+bool handle_pull(const AgentLink &link, HANDLE remote, bool close_source, HandleEntry *out) {
+  Request rq{};
+  rq.op = kPull;
+  rq.handle = reinterpret_cast<uintptr_t>(remote);
+  rq.close_source = close_source;
+  Reply r{};
+  int fd = -1;
+  if (!call_agent(link, rq, -1, r, out ? &fd : nullptr))
+    return false;
+  if (!out)
+    return true;
+  if (fd < 0)
+    return fail(ERROR_NOT_SUPPORTED);
+  out->object = rebuild_object(static_cast<char>(r.kind), fd);
+  if (!out->object)
+    return fail(ERROR_NOT_SUPPORTED);
+  out->access = r.access;
+  return true;
+}
+
+} // namespace wop
