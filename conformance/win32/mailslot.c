@@ -545,6 +545,78 @@ static void inherited_client_handle_writes(void **state) {
   assert_true(CloseHandle(h));
 }
 
+/* A message longer than nMaxMessageSize fails and queues nothing; one of exactly the
+ * maximum goes through. */
+static void oversize_write_fails_and_queues_nothing(void **state) {
+  char name[NAME_CAP], buf[32];
+  HANDLE h, w;
+  DWORD done = 0xdead;
+  (void)state;
+  slot_name(name, sizeof name, "oversize");
+  h = create_slot(name, 16, 0);
+  w = client_or_fail(name);
+  memset(buf, 'x', sizeof buf);
+  SetLastError(0xdead);
+  if (WriteFile(w, buf, 17, &done, NULL))
+    fail_msg("a 17-byte write to a slot of 16-byte messages succeeded (%lu bytes)",
+             (unsigned long)done);
+  /* The code is not documented; win-on-posix reports ERROR_INVALID_PARAMETER. */
+  if (GetLastError() == 0 || GetLastError() == 0xdead)
+    fail_msg("the failed write set no error");
+  expect_info(h, MAILSLOT_NO_MESSAGE, 0);
+  put(w, buf, 16);
+  expect_info(h, 16, 1);
+  assert_int_equal(take(h, buf, sizeof buf), 16);
+  assert_true(CloseHandle(w));
+  assert_true(CloseHandle(h));
+}
+
+/* Once the last server handle is closed the mailslot is gone ("all client handles to the
+ * mailslot are closed"): a write through a client handle opened before fails. */
+static void write_after_the_server_closed_fails(void **state) {
+  char name[NAME_CAP];
+  HANDLE h, w;
+  DWORD done = 0xdead;
+  (void)state;
+  slot_name(name, sizeof name, "gone");
+  h = create_slot(name, 0, 0);
+  w = client_or_fail(name);
+  put(w, "before", 6);
+  assert_true(CloseHandle(h));
+  SetLastError(0xdead);
+  if (WriteFile(w, "after", 5, &done, NULL))
+    fail_msg("a write after the server closed the slot succeeded (%lu bytes)", (unsigned long)done);
+  /* The code is not documented; win-on-posix reports ERROR_HANDLE_EOF, the mapping of the
+   * NT status of a handle whose file was closed under it (STATUS_FILE_FORCED_CLOSED). */
+  if (GetLastError() == 0 || GetLastError() == 0xdead)
+    fail_msg("the failed write set no error");
+  assert_true(CloseHandle(w));
+}
+
+/* Clients may share the slot for writing too. (Whether a client opened without
+ * FILE_SHARE_READ is refused differs between Windows versions, as Wine's own test notes:
+ * Vista and later accept it, and so does win-on-posix; not asserted.) */
+static void clients_with_any_sharing_mode_write(void **state) {
+  char name[NAME_CAP], buf[8];
+  HANDLE h, w1, w2;
+  (void)state;
+  slot_name(name, sizeof name, "share");
+  h = create_slot(name, 0, 0);
+  w1 = CreateFileA(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                   FILE_ATTRIBUTE_NORMAL, NULL);
+  w2 = CreateFileA(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                   FILE_ATTRIBUTE_NORMAL, NULL);
+  if (w1 == INVALID_HANDLE_VALUE || w2 == INVALID_HANDLE_VALUE)
+    fail_msg("a client open failed with error %lu", (unsigned long)GetLastError());
+  put(w1, "1", 1);
+  put(w2, "22", 2);
+  assert_int_equal(take(h, buf, sizeof buf), 1);
+  assert_int_equal(take(h, buf, sizeof buf), 2);
+  assert_true(CloseHandle(w1));
+  assert_true(CloseHandle(w2));
+  assert_true(CloseHandle(h));
+}
+
 static void closing_the_server_releases_the_name(void **state) {
   char name[NAME_CAP];
   HANDLE h, w;
@@ -717,6 +789,9 @@ static const struct CMUnitTest tests[] = {
     CASE(many_writer_processes_each_message_once),
     CASE(unread_messages_do_not_block_the_writer),
     CASE(inherited_client_handle_writes),
+    CASE(oversize_write_fails_and_queues_nothing),
+    CASE(write_after_the_server_closed_fails),
+    CASE(clients_with_any_sharing_mode_write),
     CASE(closing_the_server_releases_the_name),
     CASE(name_goes_with_the_server_even_with_a_client_open),
     CASE(server_death_releases_the_name),
