@@ -13,7 +13,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok
 for spec in cmake:cmake ninja:ninja-build g++:g++ python3:python3 \
             x86_64-w64-mingw32-g++-posix:g++-mingw-w64-x86-64-posix \
             x86_64-w64-mingw32-gcc-posix:gcc-mingw-w64-x86-64-posix \
-            wine:wine wineserver:wine xz:xz-utils; do
+            wine:wine wineserver:wine xz:xz-utils pkg-config:pkgconf; do
   have_cmd "${spec%%:*}" || need+=("${spec#*:}")
 done
 for pkg in wine64 libcmocka-dev libgtest-dev googletest mingw-w64-x86-64-dev; do
