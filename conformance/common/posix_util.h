@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +119,23 @@ static inline ssize_t conf_read_some(int fd, char *buf, size_t cap, int timeout_
   }
   return r;
 }
+
+/* Kills a child at once, whatever it is doing (SIGKILL; on Windows, where the layer has no
+ * kill(), TerminateProcess: no code of the child runs either way). */
+#ifdef _WIN32
+#include <windows.h>
+static inline void conf_kill(pid_t pid) {
+  HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+  if (!h || !TerminateProcess(h, 9))
+    fail_msg("TerminateProcess of child %d failed: %lu", (int)pid, GetLastError());
+  CloseHandle(h);
+}
+#else
+static inline void conf_kill(pid_t pid) {
+  if (kill(pid, SIGKILL) != 0)
+    fail_msg("kill(%d, SIGKILL) failed: %s", (int)pid, strerror(errno));
+}
+#endif
 
 static inline int conf_is_eagain(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
