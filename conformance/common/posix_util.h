@@ -5,6 +5,11 @@
 #ifndef CONF_POSIX_UTIL_H
 #define CONF_POSIX_UTIL_H
 
+#ifdef _WIN32
+#include <winsock2.h> /* before windows.h, as Winsock wants */
+#include <windows.h>  /* conf_kill: TerminateProcess (posix-on-win has no kill()) */
+#endif
+
 #include "conformance.h"
 
 #include <errno.h>
@@ -123,7 +128,6 @@ static inline ssize_t conf_read_some(int fd, char *buf, size_t cap, int timeout_
 /* Kills a child at once, whatever it is doing (SIGKILL; on Windows, where the layer has no
  * kill(), TerminateProcess: no code of the child runs either way). */
 #ifdef _WIN32
-#include <windows.h>
 static inline void conf_kill(pid_t pid) {
   HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
   if (!h || !TerminateProcess(h, 9))

@@ -64,7 +64,7 @@ static void write_all(int fd, const void *buf, size_t n) {
 
 static void mkfifo_makes_a_fifo_that_stat_reports(void **state) {
   char path[64];
-  struct stat st;
+  struct stat st = {0};
   (void)state;
   umask(022);
   tmp_path(path, sizeof path, "stat");
@@ -83,7 +83,7 @@ static void mkfifo_makes_a_fifo_that_stat_reports(void **state) {
 
 static void mkfifo_applies_umask(void **state) {
   char path[64];
-  struct stat st;
+  struct stat st = {0};
   (void)state;
   umask(027);
   tmp_path(path, sizeof path, "umask");
@@ -97,7 +97,7 @@ static void mkfifo_applies_umask(void **state) {
 
 static void mknod_with_s_ififo_makes_a_fifo(void **state) {
   char path[64];
-  struct stat st;
+  struct stat st = {0};
   (void)state;
   umask(022);
   tmp_path(path, sizeof path, "mknod");
@@ -144,7 +144,7 @@ static void mkfifo_errors(void **state) {
 
 static void regular_files_stay_regular(void **state) {
   char path[64], buf[64];
-  struct stat st;
+  struct stat st = {0};
   int fd;
   (void)state;
   tmp_path(path, sizeof path, "reg");
@@ -161,7 +161,7 @@ static void regular_files_stay_regular(void **state) {
 
 static void fstat_of_fifo_fds_is_fifo(void **state) {
   char path[64];
-  struct stat st;
+  struct stat st = {0};
   int r, w;
   (void)state;
   tmp_path(path, sizeof path, "fstat");
@@ -381,7 +381,7 @@ static void fcntl_and_dup2_on_fifo_fds(void **state) {
 
 static void open_fifo_keeps_working_after_unlink(void **state) {
   char path[64], buf[8];
-  struct stat st;
+  struct stat st = {0};
   int r, w;
   (void)state;
   tmp_path(path, sizeof path, "unlink");

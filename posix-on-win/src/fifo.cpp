@@ -354,8 +354,8 @@ private:
     if (PeekNamedPipe(reader, nullptr, 0, nullptr, &avail, nullptr))
       return nullptr; // a writer is connected, or the readers have not read all yet
     err = GetLastError();
-    if (err != ERROR_BROKEN_PIPE && err != ERROR_PIPE_NOT_CONNECTED)
-      return nullptr;
+    if (err != ERROR_BROKEN_PIPE && err != ERROR_PIPE_NOT_CONNECTED && err != ERROR_BAD_PIPE)
+      return nullptr; // (BAD_PIPE: disconnected, a reconnect cut short by a death)
     // Every writer has gone and nothing is left to read: take the instance over.
     DisconnectNamedPipe(reader);
     OVERLAPPED ov{};

@@ -45,10 +45,11 @@ int pipe_errno(DWORD err) {
 }
 
 // A read end with no writer: EOF. Besides a closed write end (a broken pipe), a FIFO's
-// read end may have no writer yet (listening) or be between writers (disconnected).
+// read end may have no writer yet (listening) or be between writers (disconnected); a
+// peek at those says ERROR_BAD_PIPE (Wine), a read LISTENING or NOT_CONNECTED.
 bool no_writer(DWORD err) {
   return err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_LISTENING ||
-         err == ERROR_PIPE_NOT_CONNECTED;
+         err == ERROR_PIPE_NOT_CONNECTED || err == ERROR_BAD_PIPE;
 }
 
 // One read. With nonblock, a read that would wait is cancelled: what arrived before the
