@@ -508,6 +508,85 @@ static void fifo_fds_are_handed_to_children_like_pipes(void **state) {
   unlink(path);
 }
 
+/* Role: waits until FIFO argv[1] is opened for writing and closed, then writes argv[0]
+ * to fd 1 (a FIFO's write end handed over by spawn). */
+static int role_wait_then_write_fd1(int argc, char **argv) {
+  char c;
+  int go;
+  if (argc < 2)
+    return 250;
+  go = open(argv[1], O_RDONLY);
+  if (go < 0)
+    return 251;
+  while (read(go, &c, 1) > 0)
+    ;
+  close(go);
+  return write(1, argv[0], strlen(argv[0])) == (ssize_t)strlen(argv[0]) ? 0 : 252;
+}
+
+/* A child is the only holder of the write end it was handed: a new writer joins it. */
+static void new_writer_joins_a_writer_held_only_by_a_child(void **state) {
+  char path[64], go[64], buf[16];
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int r, w, w2, g;
+  (void)state;
+  tmp_path(path, sizeof path, "joinchild");
+  tmp_path(go, sizeof go, "go");
+  make_fifo(path);
+  make_fifo(go);
+  r = open_or_fail(path, O_RDONLY | O_NONBLOCK);
+  w = open_or_fail(path, O_WRONLY);
+  assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+  assert_int_equal(posix_spawn_file_actions_adddup2(&fa, w, 1), 0);
+  assert_int_equal(posix_spawn_file_actions_addclose(&fa, r), 0);
+  pid = conf_spawn_role(&fa, "wait_then_write_fd1", "child", go, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  close(w);
+  w2 = open_or_fail(path, O_WRONLY | O_NONBLOCK); /* a reader exists: at once */
+  write_all(w2, "mine", 4);
+  read_exactly(r, buf, 4, "the new writer");
+  assert_memory_equal(buf, "mine", 4);
+  g = open_or_fail(go, O_WRONLY); /* lets the child write */
+  close(g);
+  read_exactly(r, buf, 5, "the child");
+  assert_memory_equal(buf, "child", 5);
+  assert_int_equal(conf_wait_exit_code(pid, "wait_then_write_fd1"), 0);
+  close(w2);
+  assert_int_equal(conf_read_to_eof(r, buf, sizeof buf, "FIFO after both writers"), 0);
+  close(r);
+  unlink(path);
+  unlink(go);
+}
+
+/* Every writer gone with data unread: the reader reads it, then EOF; a new writer's data
+ * follows. */
+static void new_writer_after_all_writers_left(void **state) {
+  char path[64], buf[16];
+  int r, w;
+  (void)state;
+  tmp_path(path, sizeof path, "rejoin");
+  make_fifo(path);
+  r = open_or_fail(path, O_RDONLY | O_NONBLOCK);
+  w = open_or_fail(path, O_WRONLY);
+  write_all(w, "first", 5);
+  close(w);
+  read_exactly(r, buf, 5, "the first writer");
+  assert_memory_equal(buf, "first", 5);
+  assert_int_equal(read(r, buf, sizeof buf), 0);
+  w = open_or_fail(path, O_WRONLY);
+  errno = 0;
+  assert_int_equal(read(r, buf, sizeof buf), -1); /* a writer again: empty, not EOF */
+  assert_true(conf_is_eagain(errno));
+  write_all(w, "second", 6);
+  read_exactly(r, buf, 6, "the second writer");
+  assert_memory_equal(buf, "second", 6);
+  close(w);
+  assert_int_equal(read(r, buf, sizeof buf), 0);
+  close(r);
+  unlink(path);
+}
+
 /* ---- killed processes ------------------------------------------------------------------ */
 
 /* Role: opens argv[0] for writing and writes PIPE_BUF blocks until it is killed. */
@@ -775,6 +854,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(renamed_fifo_is_the_same_fifo),
     cmocka_unit_test(writes_up_to_pipe_buf_from_many_writers_never_interleave),
     cmocka_unit_test(fifo_fds_are_handed_to_children_like_pipes),
+    cmocka_unit_test(new_writer_joins_a_writer_held_only_by_a_child),
+    cmocka_unit_test(new_writer_after_all_writers_left),
     cmocka_unit_test(killed_writer_gives_eof_and_the_next_writer_works),
     cmocka_unit_test(killed_reader_gives_epipe_and_the_next_reader_works),
     cmocka_unit_test(request_reply_server_with_8_clients),
@@ -785,7 +866,7 @@ static const struct conf_role roles[] = {
     {"open_read", role_open_read},         {"open_write", role_open_write},
     {"block_writer", role_block_writer},   {"write_fd1", role_write_fd1},
     {"write_forever", role_write_forever}, {"read_then_hang", role_read_then_hang},
-    {"rr_client", role_rr_client},
+    {"rr_client", role_rr_client},         {"wait_then_write_fd1", role_wait_then_write_fd1},
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)

@@ -159,6 +159,22 @@ ULONGLONG self_start() {
 
 std::wstring widen(const std::string &s) { return std::wstring(s.begin(), s.end()); }
 
+// "r" or "w" and the pipe name (\\.\pipe\pow-fifo-KEY) of a FIFO end; empty for any
+// other handle (and for a write end whose instance is gone: it has no name any more).
+std::wstring pipe_end_of(HANDLE h) {
+  DWORD flags = 0;
+  if (!GetNamedPipeInfo(h, &flags, nullptr, nullptr, nullptr))
+    return {};
+  alignas(FILE_NAME_INFO) char buf[sizeof(FILE_NAME_INFO) + 512];
+  if (!GetFileInformationByHandleEx(h, FileNameInfo, buf, sizeof buf))
+    return {};
+  auto *fi = reinterpret_cast<FILE_NAME_INFO *>(buf);
+  std::wstring name(fi->FileName, fi->FileNameLength / sizeof(wchar_t));
+  if (name.rfind(L"\\pow-fifo-", 0) != 0)
+    return {};
+  return ((flags & PIPE_SERVER_END) ? L"r" : L"w") + (L"\\\\.\\pipe" + name);
+}
+
 // One FIFO's shared objects, opened by name; and what one open() of it holds.
 class Fifo {
 public:
@@ -324,6 +340,12 @@ private:
           !DuplicateHandle(proc, reinterpret_cast<HANDLE>(static_cast<uintptr_t>(s.handle)),
                            GetCurrentProcess(), &out, 0, FALSE, DUPLICATE_SAME_ACCESS))
         out = nullptr;
+      // A keeper of another process stays valid while it is registered; a handle handed
+      // to a child may have been closed and its value reused: check what it is.
+      if (out && s.pid != GetCurrentProcessId() && pipe_end_of(out) != end_key(end)) {
+        CloseHandle(out);
+        out = nullptr;
+      }
       if (proc && proc != GetCurrentProcess())
         CloseHandle(proc);
       if (out)
@@ -385,6 +407,25 @@ private:
     return c == INVALID_HANDLE_VALUE ? nullptr : c;
   }
 
+public:
+  // Registers handle `value` of process `child` (a handle spawn handed over). Call
+  // unlocked. The child also gets a handle to the registry, so that it outlives us.
+  void register_child(HANDLE child, HANDLE value, End end) {
+    HANDLE reg_in_child = nullptr;
+    DuplicateHandle(GetCurrentProcess(), mapping_, child, &reg_in_child, 0, FALSE,
+                    DUPLICATE_SAME_ACCESS); // closed when the child exits
+    lock();
+    for (Slot &s : reg_->slots)
+      if (s.pid == 0) {
+        s = Slot{GetProcessId(child), end, start_time(child),
+                 static_cast<ULONGLONG>(reinterpret_cast<uintptr_t>(value)), reg_->gen};
+        break;
+      }
+    unlock();
+  }
+  std::wstring end_key(End end) const { return (end == kRead ? L"r" : L"w") + pipe_name_; }
+
+private:
   // Registers a private duplicate of h as this process's holding of `end`. Call locked.
   bool keep(HANDLE h, End end) {
     HANDLE k = nullptr;
@@ -426,6 +467,17 @@ struct FifoOpen {
 };
 
 } // namespace
+
+void fifo_handed_over(HANDLE ours, HANDLE child, HANDLE value_in_child) {
+  std::wstring end = pipe_end_of(ours);
+  if (end.empty())
+    return; // not a FIFO (a pipe(), or a FIFO end that no longer has an instance)
+  const std::wstring prefix = L"r\\\\.\\pipe\\pow-fifo-";
+  std::wstring key = end.substr(prefix.size());
+  Fifo f(std::string(key.begin(), key.end()));
+  if (f.ok())
+    f.register_child(child, value_in_child, end[0] == L'r' ? kRead : kWrite);
+}
 
 int fifo_open(const char *path, int flags) {
   Marker m;

@@ -257,6 +257,11 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
   BOOL ok = CreateProcessA(app.c_str(), cmdline.data(), nullptr, nullptr, TRUE, create,
                            env.data(), nullptr, &si, &pi);
   DWORD err = GetLastError();
+  if (ok)
+    for (auto &[fd, c] : table) // FIFO ends: the child becomes a registered holder
+      if ((c.kind == FdKind::PipeRead || c.kind == FdKind::PipeWrite ||
+           c.kind == FdKind::Pipe) && handles[static_cast<size_t>(fd)] != INVALID_HANDLE_VALUE)
+        fifo_handed_over(c.handle, pi.hProcess, handles[static_cast<size_t>(fd)]);
   for (HANDLE h : dups)
     CloseHandle(h);
   cleanup();
