@@ -68,9 +68,9 @@ std::vector<std::pair<int, FdState>> fd_snapshot();
 // fifo.cpp: open() of a FIFO path: the new fd (a pipe fd), or -1 with errno set; -2 when
 // path is not a FIFO (the caller opens it as a file).
 int fifo_open(const char *path, int flags);
-// spawn.cpp hands `ours` to `child` as `value_in_child`: if it is a FIFO end, the child
+// spawn.cpp hands fd state `ours` to `child` as `value_in_child`: if it is a FIFO end, the child
 // is registered as its holder, so that later opens can join through it.
-void fifo_handed_over(HANDLE ours, HANDLE child, HANDLE value_in_child);
+void fifo_handed_over(const FdState &ours, HANDLE child, HANDLE value_in_child);
 
 // Pipe and socket I/O used by read/write/readv/writev.
 ssize_t pipe_read(const FdState &st, void *buf, size_t count);

@@ -459,6 +459,8 @@ private:
 // Keeps a Fifo and, for O_RDWR, the write end, as long as the open file description.
 struct FifoOpen {
   std::unique_ptr<Fifo> fifo;
+  std::string key;
+  End end = kRead; // the end that is the fd's handle
   HANDLE write_end = nullptr;
   ~FifoOpen() {
     if (write_end)
@@ -468,15 +470,27 @@ struct FifoOpen {
 
 } // namespace
 
-void fifo_handed_over(HANDLE ours, HANDLE child, HANDLE value_in_child) {
-  std::wstring end = pipe_end_of(ours);
-  if (end.empty())
-    return; // not a FIFO (a pipe(), or a FIFO end that no longer has an instance)
-  const std::wstring prefix = L"r\\\\.\\pipe\\pow-fifo-";
-  std::wstring key = end.substr(prefix.size());
-  Fifo f(std::string(key.begin(), key.end()));
+void fifo_handed_over(const FdState &st, HANDLE child, HANDLE value_in_child) {
+  std::string key;
+  End end;
+  if (auto *open = static_cast<FifoOpen *>(st.file ? st.file->fifo.get() : nullptr)) {
+    key = open->key; // opened here: no need to ask the handle
+    end = open->end;
+  } else if (st.kind == FdKind::Pipe) {
+    // Inherited: ask its name. (Not for pipe() ends: a query on a synchronous handle
+    // waits for another thread's pending I/O on Windows.)
+    std::wstring name = pipe_end_of(st.handle);
+    const std::wstring prefix = L"r\\\\.\\pipe\\pow-fifo-";
+    if (name.size() <= prefix.size())
+      return; // not a FIFO, or a FIFO end whose instance is gone
+    key.assign(name.begin() + static_cast<long>(prefix.size()), name.end());
+    end = name[0] == L'r' ? kRead : kWrite;
+  } else {
+    return;
+  }
+  Fifo f(key);
   if (f.ok())
-    f.register_child(child, value_in_child, end[0] == L'r' ? kRead : kWrite);
+    f.register_child(child, value_in_child, end);
 }
 
 int fifo_open(const char *path, int flags) {
@@ -493,6 +507,8 @@ int fifo_open(const char *path, int flags) {
   bool cloexec = (flags & O_CLOEXEC) != 0;
   auto hold = std::make_shared<FifoOpen>();
   hold->fifo = std::make_unique<Fifo>(key);
+  hold->key = key;
+  hold->end = acc == O_WRONLY ? kWrite : kRead;
   if (!hold->fifo->ok())
     return fail_win32();
   HANDLE h = INVALID_HANDLE_VALUE;
