@@ -297,6 +297,38 @@ static void writer_open_waits_for_a_reader(void **state) {
   unlink(path);
 }
 
+/* Role: opens argv[0] O_RDONLY, does one blocking read, exits with its result. */
+static int role_read_once(int argc, char **argv) {
+  char buf[64];
+  ssize_t r;
+  int fd;
+  if (argc < 1)
+    return 250;
+  fd = open(argv[0], O_RDONLY);
+  if (fd < 0)
+    return 251;
+  r = read(fd, buf, sizeof buf);
+  return r >= 0 && r < 200 ? (int)r : 252;
+}
+
+static void read_blocks_while_empty_and_a_writer_exists(void **state) {
+  char path[64];
+  pid_t pid;
+  int r, w;
+  (void)state;
+  tmp_path(path, sizeof path, "rdblock");
+  make_fifo(path);
+  r = open_or_fail(path, O_RDONLY | O_NONBLOCK); /* so that our writer opens at once */
+  w = open_or_fail(path, O_WRONLY);
+  pid = conf_spawn_role(NULL, "read_once", path, NULL, NULL);
+  assert_true(still_running_after(pid, 200)); /* neither EOF nor EAGAIN: it waits */
+  write_all(w, "data", 4);
+  assert_int_equal(conf_wait_exit_code(pid, "read_once"), 4);
+  close(w);
+  close(r);
+  unlink(path);
+}
+
 /* ---- data, EOF, EPIPE -------------------------------------------------------------------- */
 
 static void empty_with_writer_is_eagain_then_data_then_eof(void **state) {
@@ -847,6 +879,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(open_with_o_creat_o_excl_is_eexist),
     cmocka_unit_test(reader_open_waits_for_a_writer),
     cmocka_unit_test(writer_open_waits_for_a_reader),
+    cmocka_unit_test(read_blocks_while_empty_and_a_writer_exists),
     cmocka_unit_test(empty_with_writer_is_eagain_then_data_then_eof),
     cmocka_unit_test(write_without_reader_is_epipe),
     cmocka_unit_test(fcntl_and_dup2_on_fifo_fds),
@@ -866,7 +899,7 @@ static const struct conf_role roles[] = {
     {"open_read", role_open_read},         {"open_write", role_open_write},
     {"block_writer", role_block_writer},   {"write_fd1", role_write_fd1},
     {"write_forever", role_write_forever}, {"read_then_hang", role_read_then_hang},
-    {"rr_client", role_rr_client},         {"wait_then_write_fd1", role_wait_then_write_fd1},
+    {"read_once", role_read_once},         {"rr_client", role_rr_client},         {"wait_then_write_fd1", role_wait_then_write_fd1},
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)
