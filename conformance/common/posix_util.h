@@ -5,10 +5,16 @@
 #ifndef CONF_POSIX_UTIL_H
 #define CONF_POSIX_UTIL_H
 
+#ifdef _WIN32
+#include <winsock2.h> /* before windows.h, as Winsock wants */
+#include <windows.h>  /* conf_kill: TerminateProcess (posix-on-win has no kill()) */
+#endif
+
 #include "conformance.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +124,22 @@ static inline ssize_t conf_read_some(int fd, char *buf, size_t cap, int timeout_
   }
   return r;
 }
+
+/* Kills a child at once, whatever it is doing (SIGKILL; on Windows, where the layer has no
+ * kill(), TerminateProcess: no code of the child runs either way). */
+#ifdef _WIN32
+static inline void conf_kill(pid_t pid) {
+  HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+  if (!h || !TerminateProcess(h, 9))
+    fail_msg("TerminateProcess of child %d failed: %lu", (int)pid, GetLastError());
+  CloseHandle(h);
+}
+#else
+static inline void conf_kill(pid_t pid) {
+  if (kill(pid, SIGKILL) != 0)
+    fail_msg("kill(%d, SIGKILL) failed: %s", (int)pid, strerror(errno));
+}
+#endif
 
 static inline int conf_is_eagain(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 

@@ -262,7 +262,13 @@ ssize_t pow_write(int fd, const void *buf, size_t count) {
   case FdKind::PipeRead:
     return fail_errno(EBADF); // not open for writing
   case FdKind::PipeWrite:
+    return pipe_write(*st, buf, count);
   case FdKind::Pipe:
+    if (st->file->fifo_write) { // an O_RDWR FIFO: writes go to its write end
+      FdState w = *st;
+      w.handle = st->file->fifo_write;
+      return pipe_write(w, buf, count);
+    }
     return pipe_write(*st, buf, count);
   case FdKind::Socket:
     return socket_write(*st, buf, count, 0);
@@ -365,6 +371,10 @@ int pow_open(const char *path, int flags, ...) {
   }
   if (!path)
     return fail_errno(EFAULT);
+  // A FIFO is opened by fifo.cpp (without fd_lock: the open may wait for the other side).
+  int fifo_fd = fifo_open(path, flags);
+  if (fifo_fd != -2)
+    return fifo_fd;
   bool nonblock = (flags & O_NONBLOCK) != 0;
   bool cloexec = (flags & O_CLOEXEC) != 0; // O_CLOEXEC is _O_NOINHERIT: the CRT honours it
   int crt_flags = (flags & ~O_NONBLOCK) | _O_BINARY;

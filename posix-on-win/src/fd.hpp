@@ -32,6 +32,10 @@ struct OpenDesc {
   std::atomic<bool> nonblock{false};
   // A socketpair() stand-in (loopback TCP): peer gone reads as EOF/EPIPE, as AF_UNIX does.
   std::atomic<bool> local_pair{false};
+  // A FIFO's open (fifo.cpp): its registration, kept while any dup of this open is; for
+  // O_RDWR also the FIFO's write end (the fd's own handle is its read end).
+  std::shared_ptr<void> fifo;
+  HANDLE fifo_write = nullptr;
 };
 
 struct FdState {
@@ -60,6 +64,13 @@ void fd_set_state(int fd, const FdState &st);
 void fd_forget(int fd);
 // Every open fd with its state, lowest first (for spawn); call with fd_lock() held.
 std::vector<std::pair<int, FdState>> fd_snapshot();
+
+// fifo.cpp: open() of a FIFO path: the new fd (a pipe fd), or -1 with errno set; -2 when
+// path is not a FIFO (the caller opens it as a file).
+int fifo_open(const char *path, int flags);
+// spawn.cpp hands fd state `ours` to `child` as `value_in_child`: if it is a FIFO end, the child
+// is registered as its holder, so that later opens can join through it.
+void fifo_handed_over(const FdState &ours, HANDLE child, HANDLE value_in_child);
 
 // Pipe and socket I/O used by read/write/readv/writev.
 ssize_t pipe_read(const FdState &st, void *buf, size_t count);

@@ -44,6 +44,14 @@ int pipe_errno(DWORD err) {
   return err == ERROR_ACCESS_DENIED ? EBADF : errno_from_win32(err);
 }
 
+// A read end with no writer: EOF. Besides a closed write end (a broken pipe), a FIFO's
+// read end may have no writer yet (listening) or be between writers (disconnected); a
+// peek at those says ERROR_BAD_PIPE (Wine), a read LISTENING or NOT_CONNECTED.
+bool no_writer(DWORD err) {
+  return err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_LISTENING ||
+         err == ERROR_PIPE_NOT_CONNECTED || err == ERROR_BAD_PIPE;
+}
+
 // One read. With nonblock, a read that would wait is cancelled: what arrived before the
 // cancel is returned, nothing arrived is EAGAIN. Works on synchronous handles too (the
 // read then completes in ReadFile).
@@ -57,7 +65,7 @@ ssize_t read_once(HANDLE h, void *buf, DWORD len, bool nonblock) {
   if (!ReadFile(h, buf, len, nullptr, &ov)) {
     DWORD err = GetLastError();
     if (err != ERROR_IO_PENDING) {
-      if (err == ERROR_BROKEN_PIPE)
+      if (no_writer(err))
         return 0; // every write end, in every process, is closed
       if (err == ERROR_NO_DATA)
         return fail_errno(EAGAIN); // an empty pipe in PIPE_NOWAIT mode
@@ -68,7 +76,7 @@ ssize_t read_once(HANDLE h, void *buf, DWORD len, bool nonblock) {
   }
   if (!GetOverlappedResult(h, &ov, &got, TRUE)) {
     DWORD err = GetLastError();
-    if (err == ERROR_BROKEN_PIPE)
+    if (no_writer(err))
       return 0;
     if (err == ERROR_OPERATION_ABORTED && nonblock)
       return got ? static_cast<ssize_t>(got) : fail_errno(EAGAIN);
@@ -165,7 +173,7 @@ ssize_t pipe_read(const FdState &st, void *buf, size_t count) {
     DWORD avail = 0;
     if (!PeekNamedPipe(st.handle, nullptr, 0, nullptr, &avail, nullptr)) {
       DWORD err = GetLastError();
-      return err == ERROR_BROKEN_PIPE ? 0 : fail_errno(pipe_errno(err));
+      return no_writer(err) ? 0 : fail_errno(pipe_errno(err));
     }
     if (avail == 0)
       return fail_errno(EAGAIN);
@@ -198,6 +206,10 @@ int pipe_set_nonblock(const FdState &st, bool on) {
   if (st.kind == FdKind::PipeRead)
     return 0;
   DWORD mode = PIPE_READMODE_BYTE | (on ? PIPE_NOWAIT : PIPE_WAIT);
+  if (st.file->fifo_write) // an O_RDWR FIFO: its write end, as for a write end
+    return SetNamedPipeHandleState(st.file->fifo_write, &mode, nullptr, nullptr)
+               ? 0
+               : fail_win32();
   if (!SetNamedPipeHandleState(st.handle, &mode, nullptr, nullptr)) {
     if (st.kind == FdKind::Pipe && GetLastError() == ERROR_ACCESS_DENIED)
       return 0; // a read-only foreign end: reads check O_NONBLOCK themselves

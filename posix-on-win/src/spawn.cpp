@@ -58,6 +58,7 @@ struct ChildFd {
   HANDLE handle;
   FdKind kind;
   bool cloexec;
+  std::shared_ptr<OpenDesc> file; // the parent's fds: a FIFO's open is registered for the child
 };
 
 // The C runtime's per-fd flags in lpReserved2 (msvcrt and the UCRT agree).
@@ -167,7 +168,7 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
   std::lock_guard lock(fd_lock());
   std::map<int, ChildFd> table;
   for (auto &[fd, st] : fd_snapshot())
-    table[fd] = ChildFd{st.handle, st.kind, st.cloexec};
+    table[fd] = ChildFd{st.handle, st.kind, st.cloexec, st.file};
   std::vector<int> opened; // fds addopen made in the parent, closed after the spawn
   auto cleanup = [&] {
     for (int fd : opened)
@@ -199,7 +200,7 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
           return e;
         }
         opened.push_back(fd);
-        table[a.fd] = ChildFd{fd_handle(fd), FdKind::Crt, (a.oflag & O_CLOEXEC) != 0};
+        table[a.fd] = ChildFd{fd_handle(fd), FdKind::Crt, (a.oflag & O_CLOEXEC) != 0, nullptr};
         break;
       }
       }
@@ -257,6 +258,12 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
   BOOL ok = CreateProcessA(app.c_str(), cmdline.data(), nullptr, nullptr, TRUE, create,
                            env.data(), nullptr, &si, &pi);
   DWORD err = GetLastError();
+  if (ok)
+    for (auto &[fd, c] : table) // FIFO ends: the child becomes a registered holder
+      if (c.kind != FdKind::Crt && c.kind != FdKind::Socket &&
+          handles[static_cast<size_t>(fd)] != INVALID_HANDLE_VALUE)
+        fifo_handed_over(FdState{c.kind, c.handle, c.file, false}, pi.hProcess,
+                         handles[static_cast<size_t>(fd)]);
   for (HANDLE h : dups)
     CloseHandle(h);
   cleanup();

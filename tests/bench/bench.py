@@ -47,6 +47,13 @@ SUITES = {
             ("Win32 @ Wine", "windows", "bench-substrate-pipe.exe"),
         ],
     },
+    "fifo": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-fifo.exe"),
+            ("Linux glibc", "linux", "bench-posix-fifo"),
+        ],
+    },
 }
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
