@@ -85,8 +85,10 @@ size_t utf16_length(const std::string &s) {
   return n;
 }
 
-// "\\HOST\pipe\NAME" (either slash) -> NAME lower-cased. 0, or ERROR_INVALID_NAME (not a pipe
-// name, empty, or longer than 256 characters), ERROR_BAD_NETPATH (another machine).
+// "\\HOST\pipe\NAME" (either slash) -> NAME lower-cased. 0, or the error Windows gives:
+// ERROR_INVALID_NAME (not a \\ name, or an empty one), ERROR_PATH_NOT_FOUND (\\.\OTHER\...: a
+// path that does not exist), ERROR_FILENAME_EXCED_RANGE (over 256 characters),
+// ERROR_BAD_NETPATH (another machine).
 DWORD parse_name(const std::string &raw, std::string *rest) {
   std::string s = raw;
   for (char &c : s)
@@ -100,7 +102,7 @@ DWORD parse_name(const std::string &raw, std::string *rest) {
   std::string host = s.substr(2, host_end - 2);
   std::string prefix = s.substr(host_end + 1, 5);
   if (!ieq(prefix, "pipe\\"))
-    return ERROR_INVALID_NAME;
+    return ERROR_PATH_NOT_FOUND;
   if (host != ".") {
     char self[256] = {};
     ::gethostname(self, sizeof self - 1);
@@ -110,7 +112,9 @@ DWORD parse_name(const std::string &raw, std::string *rest) {
       return ERROR_BAD_NETPATH; // no network transport: other machines are unreachable
   }
   *rest = s.substr(host_end + 6);
-  if (rest->empty() || utf16_length(raw) > 256)
+  if (utf16_length(raw) > 256)
+    return ERROR_FILENAME_EXCED_RANGE;
+  if (rest->empty())
     return ERROR_INVALID_NAME;
   for (char &c : *rest)
     c = lower(c);
@@ -1225,6 +1229,10 @@ std::shared_ptr<NamedPipe> connect_client(const std::string &dir, DWORD access, 
       ::close(fd);
       continue;
     }
+    // The instance is ours: its name goes now, so WaitNamedPipe and other clients see it
+    // busy before the server accepts. The server cannot listen again under this name
+    // before it has our hello, so this never removes a newer listener.
+    ::unlink((dir + "/" + sname).c_str());
     int fl = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     int mfd = make_page_fd();
