@@ -260,12 +260,17 @@ bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a, 
 // ---- a connection ----
 
 // Shared by the two ends of one connection. Direction 0: client to server; 1: back.
+// Each counter sits on a cache line only one side writes, so the two processes do not bounce
+// lines on every message.
+struct alignas(64) Counter {
+  std::atomic<uint64_t> bytes;
+  std::atomic<uint64_t> msgs;
+};
 struct ConnPage {
   std::atomic<uint32_t> disconnected; // the server called DisconnectNamedPipe
   std::atomic<uint32_t> flushers;     // threads in FlushFileBuffers
   WaitWord word;                      // bumped on consumption while flushers, and on disconnect
-  std::atomic<uint64_t> sent[2], got[2];   // bytes
-  std::atomic<uint64_t> msent[2], mgot[2]; // messages
+  Counter sent[2], got[2];            // per direction: what the writer sent, the reader took
 };
 static_assert(sizeof(ConnPage) <= 4096);
 
@@ -284,11 +289,15 @@ struct Conn {
     if (page)
       ::munmap(page, 4096);
   }
+  // Called under rd_mu, the only writer of got[dir] (named pipe handles stay in their
+  // process): a load and a store, no read-modify-write.
   void consumed(int dir, size_t bytes, bool whole) {
-    page->got[dir].fetch_add(bytes, std::memory_order_seq_cst);
+    Counter &g = page->got[dir];
+    g.bytes.store(g.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_release);
     if (whole)
-      page->mgot[dir].fetch_add(1, std::memory_order_seq_cst);
-    if (page->flushers.load(std::memory_order_seq_cst))
+      g.msgs.store(g.msgs.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (page->flushers.load(std::memory_order_relaxed))
       page->word.notify();
   }
 };
@@ -535,14 +544,14 @@ Io conn_write(Conn &c, int dir, const char *buf, DWORD len, DWORD *done, int fla
         *done = static_cast<DWORD>(put);
         return res;
       }
-      c.page->sent[dir].fetch_add(static_cast<uint64_t>(r));
+      c.page->sent[dir].bytes.fetch_add(static_cast<uint64_t>(r));
       put += static_cast<size_t>(r);
     }
     *done = len;
     return Io::Ok;
   }
-  c.page->sent[dir].fetch_add(len);
-  c.page->msent[dir].fetch_add(1);
+  c.page->sent[dir].bytes.fetch_add(len);
+  c.page->sent[dir].msgs.fetch_add(1);
   char kind = kRecData;
   iovec iov[2] = {{&kind, 1}, {const_cast<char *>(buf), len}};
   ssize_t r = -1;
@@ -570,8 +579,8 @@ Io conn_write(Conn &c, int dir, const char *buf, DWORD len, DWORD *done, int fla
       ::close(mfd);
   }
   if (r < 0) {
-    c.page->sent[dir].fetch_sub(len);
-    c.page->msent[dir].fetch_sub(1);
+    c.page->sent[dir].bytes.fetch_sub(len);
+    c.page->sent[dir].msgs.fetch_sub(1);
     return broken(err);
   }
   *done = len;
@@ -648,19 +657,30 @@ public:
   int out_dir() const { return server_ ? 1 : 0; }
 
   // The connection for a read or write, or nullptr with the error a pipe in this state gives.
-  ConnPtr io_conn() {
+  // hold keeps a server's connection alive across the call (DisconnectNamedPipe may drop
+  // it meanwhile); a client's never changes, so its data path takes no reference or lock.
+  Conn *io_conn(ConnPtr &hold) {
+    if (!server_)
+      return conn_.get();
     std::lock_guard g(mu_);
     if (state_ == State::Listening && !try_accept_locked())
       return fail(ERROR_PIPE_LISTENING), nullptr;
     if (state_ == State::Disconnected || !conn_)
       return fail(ERROR_PIPE_NOT_CONNECTED), nullptr;
-    return conn_;
+    hold = conn_;
+    return hold.get();
+  }
+  ConnPtr io_conn() {
+    ConnPtr hold;
+    Conn *c = io_conn(hold);
+    return c ? (hold ? hold : conn_) : nullptr;
   }
 
   bool read(void *buf, DWORD len, DWORD *done) override {
     if (!can_read_)
       return fail(ERROR_ACCESS_DENIED);
-    ConnPtr c = io_conn();
+    ConnPtr hold;
+    Conn *c = io_conn(hold);
     if (!c)
       return false;
     Io r = conn_read(*c, in_dir(), msg_read_, static_cast<char *>(buf), len, done,
@@ -673,7 +693,8 @@ public:
   bool write(const void *buf, DWORD len, DWORD *done) override {
     if (!can_write_)
       return fail(ERROR_ACCESS_DENIED);
-    ConnPtr c = io_conn();
+    ConnPtr hold;
+    Conn *c = io_conn(hold);
     if (!c)
       return false;
     Io r = conn_write(*c, out_dir(), static_cast<const char *>(buf), len, done,
@@ -711,7 +732,7 @@ public:
         copied = r > 0 ? static_cast<DWORD>(r) : 0;
       }
     } else {
-      total = static_cast<DWORD>(c->page->sent[dir].load() - c->page->got[dir].load());
+      total = static_cast<DWORD>(c->page->sent[dir].bytes.load() - c->page->got[dir].bytes.load());
       if (c->rem_active) {
         first = static_cast<DWORD>(c->rem.size() - c->rem_off);
         copied = buf ? std::min(len, first) : 0;
@@ -918,7 +939,8 @@ public:
     bool ok = true;
     for (;;) {
       uint32_t seen = p->word.seq.load();
-      if (p->got[dir].load() >= p->sent[dir].load() && p->mgot[dir].load() >= p->msent[dir].load())
+      if (p->got[dir].bytes.load() >= p->sent[dir].bytes.load() &&
+          p->got[dir].msgs.load() >= p->sent[dir].msgs.load())
         break;
       if (p->disconnected.load()) {
         ok = fail(ERROR_PIPE_NOT_CONNECTED);
