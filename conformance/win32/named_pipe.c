@@ -1074,6 +1074,82 @@ static void read_file_ex_runs_in_alertable_wait(void **state) {
   assert_true(CloseHandle(ev));
 }
 
+static void other_host_is_bad_netpath(void **state) {
+  (void)state;
+  expect_open_error("\\\\no-such-host.invalid\\pipe\\conf-np", GENERIC_READ | GENERIC_WRITE,
+                    ERROR_BAD_NETPATH);
+}
+
+static void disconnect_of_listening_instance(void **state) {
+  char name[NAME_CAP];
+  HANDLE s;
+  (void)state;
+  pipe_name(name, sizeof name, "disclisten");
+  s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, 1);
+  SetLastError(0xdead);
+  expect_error(DisconnectNamedPipe(s), ERROR_PIPE_LISTENING, "DisconnectNamedPipe(listening)");
+  assert_true(CloseHandle(s));
+}
+
+static void wait_named_pipe_returns_when_an_instance_frees(void **state) {
+  char name[NAME_CAP];
+  HANDLE s, c, t;
+  (void)state;
+  pipe_name(name, sizeof name, "free");
+  s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, 1);
+  c = client(name, GENERIC_READ | GENERIC_WRITE);
+  expect_error(ConnectNamedPipe(s, NULL), ERROR_PIPE_CONNECTED, "ConnectNamedPipe");
+  /* The thread waits in WaitNamedPipe for the busy instance, then connects. */
+  t = conf_start_thread(connect_later, name, NULL);
+  assert_true(DisconnectNamedPipe(s));
+  assert_true(CloseHandle(c));
+  assert_true(ConnectNamedPipe(s, NULL) || GetLastError() == ERROR_PIPE_CONNECTED);
+  assert_int_equal(conf_join_thread(t, CONF_WAIT_MS, "connect_later"), 0);
+  assert_true(CloseHandle(s));
+}
+
+static void pipe_handle_is_waitable_for_overlapped_io(void **state) {
+  char name[NAME_CAP], buf[16];
+  HANDLE s, c;
+  OVERLAPPED ov;
+  DWORD n = 0;
+  (void)state;
+  pipe_name(name, sizeof name, "noevent");
+  s = server(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, PIPE_TYPE_BYTE, 1);
+  c = client(name, GENERIC_READ | GENERIC_WRITE);
+  memset(&ov, 0, sizeof ov); /* no event: GetOverlappedResult waits on the handle */
+  SetLastError(0xdead);
+  expect_error(ReadFile(s, buf, sizeof buf, NULL, &ov), ERROR_IO_PENDING, "ReadFile(pending)");
+  SetLastError(0xdead);
+  expect_error(GetOverlappedResultEx(s, &ov, &n, 10, FALSE), WAIT_TIMEOUT,
+               "GetOverlappedResultEx(10 ms, nothing written)");
+  put(c, "handle", 6);
+  assert_true(GetOverlappedResult(s, &ov, &n, TRUE));
+  assert_int_equal(n, 6);
+  assert_int_equal(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+  assert_true(CloseHandle(c));
+  assert_true(CloseHandle(s));
+}
+
+static DWORD WINAPI alertable_sleeper(LPVOID arg) {
+  HANDLE ready = (HANDLE)arg;
+  SetEvent(ready);
+  return SleepEx(CONF_WAIT_MS, TRUE) == WAIT_IO_COMPLETION && g_apc_data == 7 ? 0 : 1;
+}
+
+static void queue_user_apc_to_another_thread(void **state) {
+  HANDLE t, ready;
+  (void)state;
+  g_apc_data = 0;
+  ready = CreateEventA(NULL, TRUE, FALSE, NULL);
+  t = conf_start_thread(alertable_sleeper, ready, NULL);
+  assert_int_equal(WaitForSingleObject(ready, CONF_WAIT_MS), WAIT_OBJECT_0);
+  /* Queued before or during its alertable sleep: either way the sleep ends with it. */
+  assert_true(QueueUserAPC(on_apc, t, 7));
+  assert_int_equal(conf_join_thread(t, CONF_WAIT_MS, "alertable_sleeper"), 0);
+  assert_true(CloseHandle(ready));
+}
+
 /* ---- the many-clients test ---- */
 
 struct served {
@@ -1251,6 +1327,11 @@ static const struct CMUnitTest tests[] = {
     CASE(overlapped_connect_read_write),
     CASE(cancel_io_aborts_pending_reads),
     CASE(read_file_ex_runs_in_alertable_wait),
+    CASE(other_host_is_bad_netpath),
+    CASE(disconnect_of_listening_instance),
+    CASE(wait_named_pipe_returns_when_an_instance_frees),
+    CASE(pipe_handle_is_waitable_for_overlapped_io),
+    CASE(queue_user_apc_to_another_thread),
     CASE(many_client_processes_exchange_checksummed_messages),
     CASE(example_server_and_client),
 };
