@@ -1129,7 +1129,7 @@ private:
   const PipeConfig cfg_;
   const bool overlapped_;
   const bool can_read_, can_write_;
-  bool msg_read_ = false, nowait_ = false;
+  std::atomic<bool> msg_read_{false}, nowait_{false}; // SetNamedPipeHandleState may race I/O
 
   std::mutex mu_; // state_, conn_, listen_fd_
   State state_ = State::Listening;
