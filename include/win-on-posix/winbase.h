@@ -36,6 +36,87 @@ WOP_API BOOL WINAPI PeekNamedPipe(HANDLE hNamedPipe, LPVOID lpBuffer, DWORD nBuf
                                   LPDWORD lpBytesRead, LPDWORD lpTotalBytesAvail,
                                   LPDWORD lpBytesLeftThisMessage);
 
+/* Named pipes (win-on-posix/src/named_pipe.cpp); clients open them with CreateFile. */
+#define PIPE_ACCESS_INBOUND 0x00000001
+#define PIPE_ACCESS_OUTBOUND 0x00000002
+#define PIPE_ACCESS_DUPLEX 0x00000003
+#define PIPE_CLIENT_END 0x00000000
+#define PIPE_SERVER_END 0x00000001
+#define PIPE_WAIT 0x00000000
+#define PIPE_NOWAIT 0x00000001
+#define PIPE_READMODE_BYTE 0x00000000
+#define PIPE_READMODE_MESSAGE 0x00000002
+#define PIPE_TYPE_BYTE 0x00000000
+#define PIPE_TYPE_MESSAGE 0x00000004
+#define PIPE_ACCEPT_REMOTE_CLIENTS 0x00000000
+#define PIPE_REJECT_REMOTE_CLIENTS 0x00000008
+#define PIPE_UNLIMITED_INSTANCES 255
+#define NMPWAIT_WAIT_FOREVER 0xffffffffu
+#define NMPWAIT_NOWAIT 0x00000001
+#define NMPWAIT_USE_DEFAULT_WAIT 0x00000000
+WOP_API HANDLE WINAPI CreateNamedPipeA(LPCSTR lpName, DWORD dwOpenMode, DWORD dwPipeMode,
+                                       DWORD nMaxInstances, DWORD nOutBufferSize,
+                                       DWORD nInBufferSize, DWORD nDefaultTimeOut,
+                                       LPSECURITY_ATTRIBUTES lpSecurityAttributes);
+WOP_API HANDLE WINAPI CreateNamedPipeW(LPCWSTR lpName, DWORD dwOpenMode, DWORD dwPipeMode,
+                                       DWORD nMaxInstances, DWORD nOutBufferSize,
+                                       DWORD nInBufferSize, DWORD nDefaultTimeOut,
+                                       LPSECURITY_ATTRIBUTES lpSecurityAttributes);
+WOP_API BOOL WINAPI ConnectNamedPipe(HANDLE hNamedPipe, LPOVERLAPPED lpOverlapped);
+WOP_API BOOL WINAPI DisconnectNamedPipe(HANDLE hNamedPipe);
+WOP_API BOOL WINAPI WaitNamedPipeA(LPCSTR lpNamedPipeName, DWORD nTimeOut);
+WOP_API BOOL WINAPI WaitNamedPipeW(LPCWSTR lpNamedPipeName, DWORD nTimeOut);
+WOP_API BOOL WINAPI GetNamedPipeInfo(HANDLE hNamedPipe, LPDWORD lpFlags, LPDWORD lpOutBufferSize,
+                                     LPDWORD lpInBufferSize, LPDWORD lpMaxInstances);
+WOP_API BOOL WINAPI GetNamedPipeHandleStateA(HANDLE hNamedPipe, LPDWORD lpState,
+                                             LPDWORD lpCurInstances,
+                                             LPDWORD lpMaxCollectionCount,
+                                             LPDWORD lpCollectDataTimeout, LPSTR lpUserName,
+                                             DWORD nMaxUserNameSize);
+WOP_API BOOL WINAPI GetNamedPipeHandleStateW(HANDLE hNamedPipe, LPDWORD lpState,
+                                             LPDWORD lpCurInstances,
+                                             LPDWORD lpMaxCollectionCount,
+                                             LPDWORD lpCollectDataTimeout, LPWSTR lpUserName,
+                                             DWORD nMaxUserNameSize);
+WOP_API BOOL WINAPI SetNamedPipeHandleState(HANDLE hNamedPipe, LPDWORD lpMode,
+                                            LPDWORD lpMaxCollectionCount,
+                                            LPDWORD lpCollectDataTimeout);
+WOP_API BOOL WINAPI TransactNamedPipe(HANDLE hNamedPipe, LPVOID lpInBuffer, DWORD nInBufferSize,
+                                      LPVOID lpOutBuffer, DWORD nOutBufferSize,
+                                      LPDWORD lpBytesRead, LPOVERLAPPED lpOverlapped);
+WOP_API BOOL WINAPI CallNamedPipeA(LPCSTR lpNamedPipeName, LPVOID lpInBuffer, DWORD nInBufferSize,
+                                   LPVOID lpOutBuffer, DWORD nOutBufferSize, LPDWORD lpBytesRead,
+                                   DWORD nTimeOut);
+WOP_API BOOL WINAPI CallNamedPipeW(LPCWSTR lpNamedPipeName, LPVOID lpInBuffer,
+                                   DWORD nInBufferSize, LPVOID lpOutBuffer, DWORD nOutBufferSize,
+                                   LPDWORD lpBytesRead, DWORD nTimeOut);
+WOP_API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
+WOP_API BOOL WINAPI GetNamedPipeClientProcessId(HANDLE Pipe, PULONG ClientProcessId);
+WOP_API BOOL WINAPI GetNamedPipeServerProcessId(HANDLE Pipe, PULONG ServerProcessId);
+
+/* Overlapped I/O and APCs (win-on-posix/src/overlapped.cpp, wait.cpp). */
+#define STATUS_PENDING ((DWORD)0x00000103L)
+#define HasOverlappedIoCompleted(lpOverlapped) \
+  (((DWORD)(lpOverlapped)->Internal) != STATUS_PENDING)
+typedef void(WINAPI *LPOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwErrorCode,
+                                                       DWORD dwNumberOfBytesTransfered,
+                                                       LPOVERLAPPED lpOverlapped);
+typedef void(WINAPI *PAPCFUNC)(ULONG_PTR Parameter);
+WOP_API BOOL WINAPI GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped,
+                                        LPDWORD lpNumberOfBytesTransferred, BOOL bWait);
+WOP_API BOOL WINAPI GetOverlappedResultEx(HANDLE hFile, LPOVERLAPPED lpOverlapped,
+                                          LPDWORD lpNumberOfBytesTransferred,
+                                          DWORD dwMilliseconds, BOOL bAlertable);
+WOP_API BOOL WINAPI CancelIo(HANDLE hFile);
+WOP_API BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+WOP_API BOOL WINAPI ReadFileEx(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                               LPOVERLAPPED lpOverlapped,
+                               LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+WOP_API BOOL WINAPI WriteFileEx(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                                LPOVERLAPPED lpOverlapped,
+                                LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+WOP_API DWORD WINAPI QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData);
+
 /* Mailslots (win-on-posix/src/mailslot.cpp); clients open them with CreateFile. */
 #define MAILSLOT_WAIT_FOREVER ((DWORD)-1)
 #define MAILSLOT_NO_MESSAGE ((DWORD)-1)
@@ -318,6 +399,10 @@ WOP_API DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWOR
 #ifdef UNICODE
 #define CreateFile CreateFileW
 #define CreateMailslot CreateMailslotW
+#define CreateNamedPipe CreateNamedPipeW
+#define WaitNamedPipe WaitNamedPipeW
+#define CallNamedPipe CallNamedPipeW
+#define GetNamedPipeHandleState GetNamedPipeHandleStateW
 #define CreateEvent CreateEventW
 #define CreateFileMapping CreateFileMappingW
 #define OpenFileMapping OpenFileMappingW
@@ -337,6 +422,10 @@ typedef LPSTARTUPINFOW LPSTARTUPINFO;
 #else
 #define CreateFile CreateFileA
 #define CreateMailslot CreateMailslotA
+#define CreateNamedPipe CreateNamedPipeA
+#define WaitNamedPipe WaitNamedPipeA
+#define CallNamedPipe CallNamedPipeA
+#define GetNamedPipeHandleState GetNamedPipeHandleStateA
 #define CreateEvent CreateEventA
 #define CreateFileMapping CreateFileMappingA
 #define OpenFileMapping OpenFileMappingA

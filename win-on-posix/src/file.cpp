@@ -50,6 +50,14 @@ public:
     return fd_write_all(fd_, buf, len, done);
   }
 
+  bool flush() override {
+    if (type_ != FILE_TYPE_DISK)
+      return true;
+    if (!can_write_)
+      return fail(ERROR_ACCESS_DENIED);
+    return ::fsync(fd_) == 0 || fail_errno(errno);
+  }
+
 private:
   int fd_;
   bool can_read_, can_write_;
@@ -85,11 +93,9 @@ HANDLE create_file(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBU
   }
   if (is_mailslot_name(win_name))
     return mailslot_open_client(win_name, access, sa);
+  if (is_pipe_name(win_name))
+    return named_pipe_open_client(win_name, access, sa, flags_attrs);
   std::string path = posix_path(win_name);
-  if (path.rfind("//./pipe/", 0) == 0) {
-    SetLastError(ERROR_FILE_NOT_FOUND); // no such server exists in this layer yet
-    return INVALID_HANDLE_VALUE;
-  }
   bool rd = access & kReadRights, wr = access & kWriteRights;
   int oflags = O_CLOEXEC | O_NOCTTY;
   oflags |= rd && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY;
@@ -220,6 +226,8 @@ BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD len, LPDWORD done, LPOVERLAPPED
   auto e = handle_lookup(h);
   if (!e)
     return FALSE;
+  if (ov && e->object->overlapped())
+    return io_submit_ov(h, false, const_cast<void *>(static_cast<const void *>(buf)), len, done, ov);
   DWORD n = 0;
   BOOL ok = e->object->read(buf, len, &n);
   if (done)
@@ -241,6 +249,8 @@ BOOL WINAPI WriteFile(HANDLE h, LPCVOID buf, DWORD len, LPDWORD done, LPOVERLAPP
   auto e = handle_lookup(h);
   if (!e)
     return FALSE;
+  if (ov && e->object->overlapped())
+    return io_submit_ov(h, true, const_cast<void *>(static_cast<const void *>(buf)), len, done, ov);
   DWORD n = 0;
   BOOL ok = e->object->write(buf, len, &n);
   if (done)

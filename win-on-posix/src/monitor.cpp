@@ -4,6 +4,7 @@
 #include "wait.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <set>
@@ -49,6 +50,46 @@ public:
       ::close(fd);
       w.on_ready(); // cannot watch it: let the waiter look again rather than sleep blind
     }
+  }
+
+  // The same for a duplicate of fd and any epoll events; returns the watch's id (0 if it
+  // could not be made: the callback has then run at once).
+  uint64_t watch_events(int fd, uint32_t events, std::function<void()> on_ready) {
+    int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    std::unique_lock lock(mu_);
+    if (d >= 0 && epfd_ < 0) {
+      epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (epfd_ >= 0)
+        std::thread([this] { run(); }).detach();
+    }
+    uint64_t id = ++next_id_;
+    epoll_event ev{};
+    ev.events = events | EPOLLONESHOT;
+    ev.data.u64 = id;
+    if (d < 0 || epfd_ < 0 || ::epoll_ctl(epfd_, EPOLL_CTL_ADD, d, &ev) < 0) {
+      lock.unlock();
+      if (d >= 0)
+        ::close(d);
+      on_ready(); // cannot watch: let the caller look again rather than wait blind
+      return 0;
+    }
+    watches_[id] = Watch{d, 0, std::move(on_ready)};
+    return id;
+  }
+
+  bool unwatch(uint64_t id) {
+    Watch w; // destroyed after the lock is released: its callback may own objects
+    {
+      std::lock_guard lock(mu_);
+      auto it = watches_.find(id);
+      if (it == watches_.end())
+        return false;
+      w = std::move(it->second);
+      watches_.erase(it);
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, w.fd, nullptr);
+    }
+    ::close(w.fd);
+    return true;
   }
 
 private:
@@ -100,5 +141,11 @@ Monitor &monitor() {
 void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready) {
   monitor().watch(fd, key, std::move(on_ready));
 }
+
+uint64_t monitor_watch_events(int fd, uint32_t events, std::function<void()> on_ready) {
+  return monitor().watch_events(fd, events, std::move(on_ready));
+}
+
+bool monitor_unwatch(uint64_t id) { return id != 0 && monitor().unwatch(id); }
 
 } // namespace wop

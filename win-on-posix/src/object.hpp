@@ -14,7 +14,33 @@
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot };
+bool fail(DWORD win32_error);
+
+enum class ObjectKind {
+  PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot, NamedPipe
+};
+
+// An overlapped operation as ReadFile/WriteFile/ConnectNamedPipe/ReadFileEx/WriteFileEx
+// start it on a handle opened with FILE_FLAG_OVERLAPPED (overlapped.cpp).
+struct IoRequest {
+  enum Op { Read, Write, Connect } op = Read;
+  void *buf = nullptr;
+  DWORD len = 0;
+  DWORD offset = 0; // bytes of a byte-stream write already sent
+  OVERLAPPED *ov = nullptr;
+  HANDLE event = nullptr; // ov->hEvent when started (ignored for the Ex functions)
+  LPOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
+  std::shared_ptr<ApcQueue> apc; // the starting thread's queue, for the routine
+  pid_t tid = 0;                 // the starting thread (CancelIo cancels only its own)
+};
+// Publishes a finished operation: Internal/InternalHigh, then hEvent (or the routine as an
+// APC of the starting thread). error is a Win32 error code (0 = success).
+void io_complete(const IoRequest &r, DWORD error, DWORD bytes);
+// The NTSTATUS Internal holds for a Win32 error, and back.
+ULONG_PTR io_status_from_error(DWORD error);
+DWORD io_error_from_status(ULONG_PTR status);
+// ReadFile/WriteFile with an OVERLAPPED on a handle whose object is overlapped().
+bool io_submit_ov(HANDLE h, bool write, void *buf, DWORD len, DWORD *done, OVERLAPPED *ov);
 
 class Object {
 public:
@@ -29,6 +55,26 @@ public:
   // PeekNamedPipe: copy without consuming; never blocks.
   virtual bool peek(void *buf, DWORD len, DWORD *read, DWORD *avail, DWORD *left_in_message);
   virtual DWORD file_type() const { return FILE_TYPE_UNKNOWN; }
+
+  // Overlapped I/O. overlapped() is true for handles opened with FILE_FLAG_OVERLAPPED
+  // whose object can run operations asynchronously. submit completes req at once (true;
+  // false with the last error) or keeps it and completes it later through io_complete
+  // (false with ERROR_IO_PENDING); it calls io_complete itself when done at once.
+  // cancel completes the kept operations of ov (nullptr: all of them started by thread
+  // tid, or by any thread when tid is 0) with ERROR_OPERATION_ABORTED; false with
+  // ERROR_NOT_FOUND if there were none.
+  virtual bool overlapped() const { return false; }
+  virtual bool submit(IoRequest &req) {
+    (void)req;
+    return fail(ERROR_INVALID_HANDLE);
+  }
+  virtual bool cancel(OVERLAPPED *ov, pid_t tid) {
+    (void)ov;
+    (void)tid;
+    return fail(ERROR_NOT_FOUND);
+  }
+  // FlushFileBuffers on a non-file object.
+  virtual bool flush() { return fail(ERROR_INVALID_HANDLE); }
 
   // The wait engine (wait.cpp). A waitable object has a WaitWord (a futex word bumped on
   // every change that may satisfy a waiter) and answers, under its lock, whether a wait
@@ -137,6 +183,11 @@ ObjectPtr section_adopt(int fd);
 // client end CreateFile opens for it, and a server ('M') or client ('W') end handed over
 // by a CreateProcess parent.
 bool is_mailslot_name(const std::string &win_name);
+// Named pipes (named_pipe.cpp): whether CreateFile's name is \\HOST\pipe\..., and the client
+// end CreateFile opens for it.
+bool is_pipe_name(const std::string &win_name);
+HANDLE named_pipe_open_client(const std::string &win_name, DWORD access,
+                              LPSECURITY_ATTRIBUTES sa, DWORD flags);
 HANDLE mailslot_open_client(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBUTES sa);
 ObjectPtr mailslot_adopt(int fd, bool server);
 

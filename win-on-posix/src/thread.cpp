@@ -18,6 +18,7 @@ struct ThreadState {
   std::atomic<uint32_t> suspend{0}; // CREATE_SUSPENDED: the thread waits until it is 0
   std::atomic<bool> done{false};
   std::atomic<DWORD> exit_code{STILL_ACTIVE};
+  std::shared_ptr<ApcQueue> apc; // the thread's APC queue (QueueUserAPC)
 
   void finish(DWORD code) {
     exit_code.store(code);
@@ -61,6 +62,7 @@ struct StartArgs {
 void *trampoline(void *p) {
   std::unique_ptr<StartArgs> a(static_cast<StartArgs *>(p));
   t_self.state = a->state;
+  set_current_apc_queue(a->state->apc);
   a->state->tid.store(static_cast<uint32_t>(current_tid()));
   a->state->tid.notify_all();
   for (uint32_t s; (s = a->state->suspend.load()) != 0;)
@@ -77,6 +79,7 @@ ObjectPtr current_thread_object() {
   if (!t_self.state) { // a thread CreateThread did not make: its state starts now
     t_self.state = std::make_shared<ThreadState>();
     t_self.state->tid.store(static_cast<uint32_t>(current_tid()));
+    t_self.state->apc = current_apc_queue();
   }
   return std::make_shared<ThreadObject>(t_self.state);
 }
@@ -108,6 +111,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack_size,
     return nullptr;
   }
   auto state = std::make_shared<ThreadState>();
+  state->apc = std::make_shared<ApcQueue>();
   if (flags & CREATE_SUSPENDED)
     state->suspend.store(1);
   pthread_attr_t attr;
@@ -182,6 +186,29 @@ DWORD WINAPI ResumeThread(HANDLE h) {
 HANDLE WINAPI GetCurrentThread(void) { return kCurrentThread; }
 
 DWORD WINAPI GetCurrentThreadId(void) { return static_cast<DWORD>(current_tid()); }
+
+DWORD WINAPI QueueUserAPC(PAPCFUNC fn, HANDLE h, ULONG_PTR data) {
+  if (!fn)
+    return fail(ERROR_INVALID_PARAMETER);
+  std::shared_ptr<ApcQueue> q;
+  if (h == kCurrentThread) {
+    q = current_apc_queue();
+  } else {
+    auto e = handle_lookup(h);
+    if (!e)
+      return FALSE;
+    auto t = std::dynamic_pointer_cast<ThreadObject>(e->object);
+    if (!t || !t->state->apc) // a process's primary thread in another process: not reachable
+      return fail(ERROR_INVALID_HANDLE);
+    if (!(e->access & THREAD_SET_CONTEXT))
+      return fail(ERROR_ACCESS_DENIED);
+    if (t->state->done.load())
+      return fail(ERROR_GEN_FAILURE);
+    q = t->state->apc;
+  }
+  q->push([fn, data] { fn(data); });
+  return TRUE;
+}
 
 DWORD WINAPI GetThreadId(HANDLE h) {
   if (h == kCurrentThread)

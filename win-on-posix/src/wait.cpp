@@ -30,6 +30,42 @@ uint64_t monotonic_ns() noexcept {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+void ApcQueue::push(std::function<void()> fn) {
+  {
+    std::lock_guard g(mu);
+    calls.push_back(std::move(fn));
+  }
+  word.notify();
+}
+
+bool ApcQueue::run_all() {
+  bool ran = false;
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::lock_guard g(mu);
+      if (calls.empty())
+        return ran;
+      fn = std::move(calls.front());
+      calls.pop_front();
+    }
+    fn();
+    ran = true;
+  }
+}
+
+namespace {
+thread_local std::shared_ptr<ApcQueue> t_apc;
+}
+
+std::shared_ptr<ApcQueue> current_apc_queue() {
+  if (!t_apc)
+    t_apc = std::make_shared<ApcQueue>();
+  return t_apc;
+}
+
+void set_current_apc_queue(std::shared_ptr<ApcQueue> q) { t_apc = std::move(q); }
+
 namespace {
 
 #ifndef SYS_futex_waitv
@@ -55,7 +91,7 @@ timespec to_timespec(uint64_t ns) {
 // 0 = none) passes, or a spurious wake-up; the caller re-checks in every case.
 void sleep_on(WaitWord *const *words, const uint32_t *seen, size_t n, uint64_t deadline) {
   if (!g_no_waitv.load(std::memory_order_relaxed)) {
-    futex_waitv w[MAXIMUM_WAIT_OBJECTS];
+    futex_waitv w[MAXIMUM_WAIT_OBJECTS + 1];
     for (size_t i = 0; i < n; ++i)
       w[i] = futex_waitv{seen[i], reinterpret_cast<uintptr_t>(&words[i]->seq), FUTEX_32, 0};
     timespec ts = to_timespec(deadline);
@@ -94,11 +130,12 @@ DWORD wait_failed(DWORD error) {
   return WAIT_FAILED;
 }
 
-DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD timeout) {
+DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD timeout,
+                   bool alertable = false) {
   if (count == 0 || count > MAXIMUM_WAIT_OBJECTS || !handles)
     return wait_failed(ERROR_INVALID_PARAMETER);
   ObjectPtr objs[MAXIMUM_WAIT_OBJECTS];
-  WaitWord *words[MAXIMUM_WAIT_OBJECTS];
+  WaitWord *words[MAXIMUM_WAIT_OBJECTS + 1]; // + the thread's APC word when alertable
   for (DWORD i = 0; i < count; ++i) {
     if (is_pseudo_handle(handles[i])) {
       static const ObjectPtr self = std::make_shared<SelfObject>();
@@ -138,10 +175,19 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
       timeout == INFINITE ? 0 : monotonic_ns() + uint64_t{timeout} * 1000000u;
   bool registered = false;
   DWORD result = WAIT_TIMEOUT;
+  std::shared_ptr<ApcQueue> apc = alertable ? current_apc_queue() : nullptr;
+  const DWORD nwords = count + (apc ? 1 : 0);
+  if (apc)
+    words[count] = &apc->word;
   for (;;) {
-    uint32_t seen[MAXIMUM_WAIT_OBJECTS];
-    for (DWORD i = 0; i < count; ++i)
+    uint32_t seen[MAXIMUM_WAIT_OBJECTS + 1];
+    for (DWORD i = 0; i < nwords; ++i)
       seen[i] = words[i]->seq.load(std::memory_order_seq_cst);
+    // Queued APCs run first and end an alertable wait (WAIT_IO_COMPLETION).
+    if (apc && apc->run_all()) {
+      result = WAIT_IO_COMPLETION;
+      break;
+    }
     bool done = false;
     if (wait_all) {
       for (DWORD k = 0; k < nlocked; ++k)
@@ -188,17 +234,17 @@ DWORD wait_objects(DWORD count, const HANDLE *handles, bool wait_all, DWORD time
     }
     if (!registered) {
       // From now on setters must wake us; look once more before the first sleep.
-      for (DWORD i = 0; i < count; ++i)
+      for (DWORD i = 0; i < nwords; ++i)
         words[i]->waiters.fetch_add(1, std::memory_order_seq_cst);
       registered = true;
       continue;
     }
     for (DWORD i = 0; i < count; ++i)
       objs[i]->wait_prepare_sleep(tokens[i]);
-    sleep_on(words, seen, count, deadline);
+    sleep_on(words, seen, nwords, deadline);
   }
   if (registered)
-    for (DWORD i = 0; i < count; ++i)
+    for (DWORD i = 0; i < nwords; ++i)
       words[i]->waiters.fetch_sub(1, std::memory_order_seq_cst);
   return result;
 }
@@ -213,8 +259,7 @@ extern "C" {
 
 DWORD WINAPI WaitForMultipleObjectsEx(DWORD count, const HANDLE *handles, BOOL wait_all,
                                       DWORD timeout, BOOL alertable) {
-  (void)alertable; // no APCs are queued by this layer yet: an alertable wait is a plain one
-  return wait_objects(count, handles, wait_all != FALSE, timeout);
+  return wait_objects(count, handles, wait_all != FALSE, timeout, alertable != FALSE);
 }
 
 DWORD WINAPI WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL wait_all,
@@ -223,8 +268,7 @@ DWORD WINAPI WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL wai
 }
 
 DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD timeout, BOOL alertable) {
-  (void)alertable;
-  return wait_objects(1, &h, false, timeout);
+  return wait_objects(1, &h, false, timeout, alertable != FALSE);
 }
 
 DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD timeout) {
@@ -232,7 +276,29 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD timeout) {
 }
 
 DWORD WINAPI SleepEx(DWORD ms, BOOL alertable) {
-  (void)alertable;
+  if (alertable) { // sleeps on the thread's APC word alone
+    auto apc = current_apc_queue();
+    WaitWord *w = &apc->word;
+    const uint64_t deadline = ms == INFINITE ? 0 : monotonic_ns() + uint64_t{ms} * 1000000u;
+    w->waiters.fetch_add(1, std::memory_order_seq_cst);
+    DWORD result = 0;
+    for (;;) {
+      uint32_t seen = w->seq.load(std::memory_order_seq_cst);
+      if (apc->run_all()) {
+        result = WAIT_IO_COMPLETION;
+        break;
+      }
+      if (deadline && monotonic_ns() >= deadline)
+        break;
+      if (ms == 0) {
+        ::sched_yield();
+        break;
+      }
+      sleep_on(&w, &seen, 1, deadline);
+    }
+    w->waiters.fetch_sub(1, std::memory_order_seq_cst);
+    return result;
+  }
   if (ms == 0) {
     ::sched_yield(); // Sleep(0): give up the rest of the time slice
     return 0;

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <sys/types.h>
 
 namespace wop {
@@ -42,5 +45,30 @@ uint64_t monotonic_ns() noexcept;
 // The monitor thread starts on first use (monitor.cpp). key != 0 de-duplicates watches:
 // a second watch with a key still pending is dropped (and its fd closed).
 void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready);
+
+
+// Watches fd for the given epoll events (EPOLLIN, EPOLLOUT, EPOLLRDHUP...), one-shot, on
+// the monitor thread; fd is duplicated, the caller keeps its own. Returns an id for
+// monitor_unwatch, which removes a watch that has not fired (true) so its callback never
+// runs; false if it already ran or is running.
+uint64_t monitor_watch_events(int fd, uint32_t events, std::function<void()> on_ready);
+bool monitor_unwatch(uint64_t id);
+
+// A thread's queue of asynchronous procedure calls (QueueUserAPC, ReadFileEx/WriteFileEx
+// completion routines). They run only in the thread's alertable waits (SleepEx,
+// WaitFor...Ex, GetOverlappedResultEx with bAlertable), which then return
+// WAIT_IO_COMPLETION. word is bumped on every push so an alertable sleeper wakes.
+struct ApcQueue {
+  std::mutex mu;
+  std::deque<std::function<void()>> calls;
+  WaitWord word;
+  void push(std::function<void()> fn);
+  // Runs every queued call (and those they queue); true if any ran.
+  bool run_all();
+};
+// The calling thread's queue, created on first use.
+std::shared_ptr<ApcQueue> current_apc_queue();
+// A new thread adopts the queue CreateThread made for it (APCs may be queued before it runs).
+void set_current_apc_queue(std::shared_ptr<ApcQueue> q);
 
 } // namespace wop
