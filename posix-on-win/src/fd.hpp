@@ -65,6 +65,9 @@ std::vector<std::pair<int, FdState>> fd_snapshot();
 ssize_t pipe_read(const FdState &st, void *buf, size_t count);
 ssize_t pipe_write(const FdState &st, const void *buf, size_t count);
 int pipe_set_nonblock(const FdState &st, bool on);
+// The write quota of pipe end h (-1 when Windows does not report it); *closing: the
+// other end is gone. select.cpp asks it for write readiness.
+long long pipe_write_quota(HANDLE h, bool *closing);
 ssize_t socket_read(const FdState &st, void *buf, size_t count, int flags);
 ssize_t socket_write(const FdState &st, const void *buf, size_t count, int flags);
 int socket_set_nonblock(const FdState &st, bool on);
