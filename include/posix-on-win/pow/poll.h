@@ -6,6 +6,11 @@
 #define POW_POLL_H
 
 #include "config.h"
+/* Winsock 2 is read before <poll.h> renames struct pollfd (Winsock has its own), unless a
+ * Winsock header is in already. */
+#ifndef _WINSOCKAPI_
+#include "winsock.h"
+#endif
 
 struct pow_pollfd {
   int fd;

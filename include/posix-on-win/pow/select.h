@@ -7,7 +7,11 @@
 
 #include "config.h"
 #include "signal.h"
+/* struct timeval: Winsock 2 (its fd_set and select hidden), unless a Winsock header is in
+ * already (<windows.h> reads Winsock 1, which has timeval too). */
+#ifndef _WINSOCKAPI_
 #include "winsock.h"
+#endif
 
 #include <time.h> /* struct timespec */
 
