@@ -22,6 +22,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h> /* QueryPerformanceCounter, GetProcessTimes */
+#else
+#include <sys/resource.h>
+#endif
 
 extern char **environ;
 
@@ -142,5 +150,63 @@ static inline void conf_kill(pid_t pid) {
 #endif
 
 static inline int conf_is_eagain(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+/* Clocks for tests that check how long a call waited (a monotonic clock) and how much CPU
+ * the process spent meanwhile (user + system time of this process, not of its children).
+ * Windows has neither clock_gettime(CLOCK_MONOTONIC) nor getrusage in its C runtime. */
+static inline long long conf_now_us(void) {
+#ifdef _WIN32
+  LARGE_INTEGER f, t;
+  QueryPerformanceFrequency(&f);
+  QueryPerformanceCounter(&t);
+  return (long long)(t.QuadPart / f.QuadPart) * 1000000 +
+         (long long)(t.QuadPart % f.QuadPart) * 1000000 / f.QuadPart;
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#endif
+}
+
+static inline long long conf_cpu_time_us(void) {
+#ifdef _WIN32
+  FILETIME c, e, k, u;
+  ULARGE_INTEGER kk, uu;
+  if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
+    fail_msg("GetProcessTimes failed: %lu", (unsigned long)GetLastError());
+  kk.LowPart = k.dwLowDateTime;
+  kk.HighPart = k.dwHighDateTime;
+  uu.LowPart = u.dwLowDateTime;
+  uu.HighPart = u.dwHighDateTime;
+  return (long long)((kk.QuadPart + uu.QuadPart) / 10); /* 100 ns units */
+#else
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    fail_msg("getrusage failed: %s", strerror(errno));
+  return ((long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+         ru.ru_stime.tv_usec;
+#endif
+}
+
+/* Lets the process have at least `n` fds open (RLIMIT_NOFILE on POSIX; the Windows C
+ * runtime has a fixed 2048). Fails the test if it cannot. */
+static inline void conf_allow_fds(long n) {
+#ifndef _WIN32
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    fail_msg("getrlimit: %s", strerror(errno));
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)n) {
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)n)
+      fail_msg("RLIMIT_NOFILE hard limit %ld is below the %ld fds the test needs",
+               (long)rl.rlim_max, n);
+    rl.rlim_cur = (rlim_t)n;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      fail_msg("setrlimit(RLIMIT_NOFILE, %ld): %s", n, strerror(errno));
+  }
+#else
+  if (n > 2048)
+    fail_msg("the C runtime allows 2048 fds, the test asks for %ld", n);
+#endif
+}
 
 #endif /* CONF_POSIX_UTIL_H */

@@ -76,6 +76,9 @@ void fifo_handed_over(const FdState &ours, HANDLE child, HANDLE value_in_child);
 ssize_t pipe_read(const FdState &st, void *buf, size_t count);
 ssize_t pipe_write(const FdState &st, const void *buf, size_t count);
 int pipe_set_nonblock(const FdState &st, bool on);
+// The write quota of pipe end h (-1 when Windows does not report it); *closing: the
+// other end is gone. select.cpp asks it for write readiness.
+long long pipe_write_quota(HANDLE h, bool *closing);
 ssize_t socket_read(const FdState &st, void *buf, size_t count, int flags);
 ssize_t socket_write(const FdState &st, const void *buf, size_t count, int flags);
 int socket_set_nonblock(const FdState &st, bool on);

@@ -85,9 +85,11 @@ ssize_t read_once(HANDLE h, void *buf, DWORD len, bool nonblock) {
   return static_cast<ssize_t>(got);
 }
 
+} // namespace
+
 // Write quota the pipe reports for h, or -1 when Windows does not say (then the
-// PIPE_NOWAIT write itself decides).
-long long write_quota(HANDLE h) {
+// PIPE_NOWAIT write itself decides). *closing: the other end is gone.
+long long pipe_write_quota(HANDLE h, bool *closing) {
   struct LocalInfo {
     ULONG type, config, max_inst, cur_inst, in_quota, read_avail, out_quota, write_avail,
         state, end;
@@ -100,10 +102,17 @@ long long write_quota(HANDLE h) {
   constexpr ULONG kFilePipeLocalInformation = 24;
   if (!query || query(h, &io, &info, sizeof info, kFilePipeLocalInformation) != 0)
     return -1;
+  constexpr ULONG kClosingState = 4; // FILE_PIPE_CLOSING_STATE
+  if (closing)
+    *closing = info.state == kClosingState;
   if (info.out_quota == 0) // not reported for this end
     return -1;
   return info.write_avail;
 }
+
+namespace {
+
+long long write_quota(HANDLE h) { return pipe_write_quota(h, nullptr); }
 
 ssize_t write_nonblock(HANDLE h, const char *p, size_t count) {
   // POSIX: up to PIPE_BUF bytes go in whole or not at all.

@@ -1,0 +1,2 @@
+/* posix-on-win overlay <sys/poll.h>: the same as <poll.h>. */
+#include <poll.h>
