@@ -6,6 +6,7 @@
 // for a push, the object's descriptor; the child rebuilds the object as it would an
 // inherited one (same kinds) and answers with the handle value of its own table.
 #include "object.hpp"
+#include "trace.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -272,8 +273,11 @@ bool handle_push(const AgentLink &link, const ObjectPtr &object, DWORD access, D
                  HANDLE *out) {
   std::vector<int> temps;
   int fd = object->spawn_fd(temps);
-  if (fd < 0)
-    return fail(ERROR_NOT_SUPPORTED); // process and thread handles stay in their process
+  if (fd < 0) { // process and thread handles stay in their process
+    WOP_TRACE_UNSUPPORTED("DuplicateHandle", "a process or thread handle cannot be given to "
+                          "another process (Linux cannot pass it) -> ERROR_NOT_SUPPORTED");
+    return fail(ERROR_NOT_SUPPORTED);
+  }
   Request rq{};
   rq.op = kPush;
   rq.kind = static_cast<unsigned char>(object->inherit_kind());
@@ -299,8 +303,11 @@ bool handle_pull(const AgentLink &link, HANDLE remote, bool close_source, Handle
     return false;
   if (!out)
     return true;
-  if (fd < 0)
+  if (fd < 0) {
+    WOP_TRACE_UNSUPPORTED("DuplicateHandle", "a process or thread handle cannot be taken from "
+                          "another process (Linux cannot pass it) -> ERROR_NOT_SUPPORTED");
     return fail(ERROR_NOT_SUPPORTED);
+  }
   out->object = rebuild_object(static_cast<char>(r.kind), fd);
   if (!out->object)
     return fail(ERROR_NOT_SUPPORTED);

@@ -22,6 +22,7 @@
 // memfd the client sends with its hello) counts bytes and messages sent and consumed per
 // direction (PeekNamedPipe's totals, FlushFileBuffers) and says whether the server
 // disconnected (ERROR_PIPE_NOT_CONNECTED rather than ERROR_BROKEN_PIPE).
+#include "trace.hpp"
 #include "named_object.hpp"
 #include "object.hpp"
 #include "sync_object.hpp"
@@ -108,8 +109,13 @@ DWORD parse_name(const std::string &raw, std::string *rest) {
     ::gethostname(self, sizeof self - 1);
     std::string me = self;
     auto dot = me.find('.');
-    if (!ieq(host, me) && !ieq(host, me.substr(0, dot)) && !ieq(host, "localhost"))
-      return ERROR_BAD_NETPATH; // no network transport: other machines are unreachable
+    if (!ieq(host, me) && !ieq(host, me.substr(0, dot)) && !ieq(host, "localhost")) {
+      // No network transport: other machines are unreachable.
+      WOP_TRACE_UNSUPPORTED("named pipe", "\\\\HOST\\pipe\\ names another machine: remote "
+                            "pipes are not supported (no network transport) -> "
+                            "ERROR_BAD_NETPATH (CreateNamedPipe: ERROR_INVALID_NAME)");
+      return ERROR_BAD_NETPATH;
+    }
   }
   *rest = s.substr(host_end + 6);
   if (utf16_length(raw) > 256)

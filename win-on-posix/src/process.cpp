@@ -3,6 +3,7 @@
 #include "cmdline.hpp"
 #include "object.hpp"
 #include "text.hpp"
+#include "trace.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -105,6 +106,9 @@ public:
   std::optional<AgentLink> agent() {
     std::lock_guard lock(agent_mu_);
     if (agent_fd_ < 0) {
+      WOP_TRACE_UNSUPPORTED("DuplicateHandle", "the other process was not started by "
+                            "CreateProcess of this layer (it runs no handle agent) -> "
+                            "ERROR_NOT_SUPPORTED");
       SetLastError(ERROR_NOT_SUPPORTED);
       return std::nullopt;
     }
@@ -122,6 +126,9 @@ public:
         SetLastError(ERROR_ACCESS_DENIED); // Windows: the process is terminating
         return std::nullopt;
       } else {
+        WOP_TRACE_UNSUPPORTED("DuplicateHandle", "the other process did not announce a handle "
+                              "agent (not a program linked with this layer) -> "
+                              "ERROR_NOT_SUPPORTED");
         SetLastError(ERROR_NOT_SUPPORTED);
         return std::nullopt;
       }
@@ -320,8 +327,15 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   if (!pi || (!rq.application && !rq.command_line))
     return fail(ERROR_INVALID_PARAMETER);
   constexpr DWORD kUnsupported = CREATE_SUSPENDED | DEBUG_PROCESS | DEBUG_ONLY_THIS_PROCESS;
-  if (rq.creation_flags & kUnsupported)
-    return fail(ERROR_NOT_SUPPORTED); // see docs/porting-win32-to-linux.md
+  if (rq.creation_flags & kUnsupported) { // see docs/porting-win32-to-linux.md
+    if (rq.creation_flags & CREATE_SUSPENDED)
+      WOP_TRACE_UNSUPPORTED("CreateProcess", "CREATE_SUSPENDED: a Linux process cannot be "
+                            "started with its main thread suspended -> ERROR_NOT_SUPPORTED");
+    else
+      WOP_TRACE_UNSUPPORTED("CreateProcess", "DEBUG_PROCESS/DEBUG_ONLY_THIS_PROCESS: there is "
+                            "no Win32 debugging API -> ERROR_NOT_SUPPORTED");
+    return fail(ERROR_NOT_SUPPORTED);
+  }
 
   std::string cwd;
   if (rq.directory) {
