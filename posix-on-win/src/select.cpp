@@ -7,6 +7,7 @@
 // handle is polled on a timer, except the few for which Windows has no event (see
 // needs_repoll).
 #include "fd.hpp"
+#include "trace.hpp"
 
 #include <pow/poll.h>
 #include <pow/select.h>
@@ -745,7 +746,11 @@ int pow_select(int nfds, pow_fd_set *readfds, pow_fd_set *writefds, pow_fd_set *
 
 int pow_pselect(int nfds, pow_fd_set *readfds, pow_fd_set *writefds, pow_fd_set *exceptfds,
                 const struct timespec *timeout, const pow_sigset_t *sigmask) {
-  (void)sigmask; // no asynchronous signals to block or unblock (see pow/select.h)
+  // No asynchronous signals to block or unblock (see pow/select.h).
+  if (sigmask)
+    POW_TRACE_UNSUPPORTED("pselect", "the signal mask is ignored: the layer raises no "
+                          "asynchronous signals (SIGPIPE only, synchronously), so no wait is "
+                          "interrupted and there is no EINTR");
   if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000))
     return fail_errno(EINVAL);
   Deadline dl = Deadline::never();

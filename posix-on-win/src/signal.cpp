@@ -1,6 +1,7 @@
 // Signals the layer raises itself: SIGPIPE. Windows has no SIGPIPE, so the layer keeps its
 // disposition; every other signal goes to the C runtime's signal().
 #include "fd.hpp"
+#include "trace.hpp"
 
 #include <pow/signal.h>
 
@@ -68,6 +69,9 @@ pow_sighandler_t pow_signal(int sig, pow_sighandler_t handler) {
 int pow_sigaction(int sig, const struct pow_sigaction *act, struct pow_sigaction *oact) {
   if (!valid_signal(sig))
     return fail_errno(EINVAL);
+  if (act && (act->sa_flags || act->sa_mask))
+    POW_TRACE_UNSUPPORTED("sigaction", "sa_flags and sa_mask are ignored: handlers run "
+                          "synchronously (C runtime signal()), nothing to mask or restart");
   if (sig == SIGPIPE) {
     pow_sighandler_t old = act ? g_sigpipe.exchange(act->sa_handler) : g_sigpipe.load();
     if (oact) {

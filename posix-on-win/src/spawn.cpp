@@ -8,6 +8,7 @@
 // child's C runtime turns back into the same fd numbers; fds 0-2 are also its standard
 // handles, for children that are plain Windows programs.
 #include "fd.hpp"
+#include "trace.hpp"
 
 #include <pow/fcntl_flags.h>
 #include <pow/spawn.h>
@@ -248,6 +249,9 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
   DWORD create = 0;
   if ((aflags & POSIX_SPAWN_SETPGROUP) && attr->pow_pgroup == 0)
     create |= CREATE_NEW_PROCESS_GROUP;
+  else if (aflags & POSIX_SPAWN_SETPGROUP)
+    POW_TRACE_UNSUPPORTED("posix_spawn", "POSIX_SPAWN_SETPGROUP with a group id: Windows "
+                          "cannot join an existing process group; the child stays in ours");
   // exec keeps ignored signals ignored and resets caught ones to their default.
   bool sigpipe_ignored = sigpipe_is_ignored();
   if ((aflags & POSIX_SPAWN_SETSIGDEF) && ((attr->pow_sigdefault >> SIGPIPE) & 1))
