@@ -18,9 +18,12 @@ Two steps, run by CMake (win-on-posix/CMakeLists.txt, posix-on-win/CMakeLists.tx
 
 Which declarations count: win-on-posix, `WOP_API <ret> WINAPI|WSAAPI <Name>(...)`;
 posix-on-win, `POW_API <ret> pow_<name>(...)`. Left alone (not renamed, not traced):
-lowercase win-on-posix names (the BSD socket names of winsock2.h: the implementation calls
-the C library's send/recv/select under the same names) and any declaration with an asm label
-(WOP_WS_LINK), except the Winsock-only names in LOWERCASE_TRACED.
+lowercase win-on-posix names (a macro renaming `send` would also rename the C library's
+send), except the Winsock-only names in LOWERCASE_TRACED. Winsock's BSD names (send, recv,
+select...) are declared with an asm label, WOP_WS_LINK(name) = symbol wop_ws_<name>: when
+a header lets the label be overridden (`#ifndef WOP_WS_LINK`), the rename header points the
+implementation's labels at wop_impl_ws_<name> and these are traced too; otherwise they are
+left alone.
 
 Families (the trace filter, WOP_TRACE=named_pipe,mailslot): the first pattern of FAMILIES
 that matches the name wins; `other` catches the rest.
@@ -33,7 +36,10 @@ import sys
 FAMILIES = {
     'wop': [
         ('error', r'^(Get|Set)LastError$'),
-        ('winsock', r'^WSA|^(closesocket|ioctlsocket)$'),
+        ('winsock', r'^WSA|^__WSA|^(closesocket|ioctlsocket|socket|bind|listen|accept|connect|send|'
+                    r'recv|sendto|recvfrom|shutdown|getsockname|getpeername|getsockopt|'
+                    r'setsockopt|wop_select|gethostbyname|getaddrinfo|freeaddrinfo|getnameinfo|'
+                    r'inet_\w+)$'),
         ('mailslot', r'Mailslot'),
         ('named_pipe', r'NamedPipe'),
         ('pipe', r'^CreatePipe$'),
@@ -139,8 +145,9 @@ class Param:
 
 
 class Func:
-    def __init__(self, layer, ret, name, params, noreturn):
+    def __init__(self, layer, ret, name, params, noreturn, link=None):
         self.layer, self.ret, self.name, self.noreturn = layer, ' '.join(ret.split()), name, noreturn
+        self.link = link  # the WOP_WS_LINK name, if declared with one
         plist = split_params(params)
         if plist in ([], ['void']):
             plist = []
@@ -154,10 +161,14 @@ class Func:
     @property
     def shown(self):
         # The name the program wrote: pipe(), not pow_pipe() (the headers map one onto the other).
+        if self.link and self.name.startswith('wop_'):
+            return self.link  # wop_select: the program wrote select()
         return self.name[4:] if self.layer == 'pow' else self.name
 
     @property
     def impl(self):
+        if self.link:
+            return 'wop_impl_ws_' + self.link
         short = self.name[4:] if self.layer == 'pow' else self.name
         return IMPL_PREFIX[self.layer] + short
 
@@ -170,21 +181,30 @@ def parse(layer, paths):
     else:
         decl = re.compile(r'POW_API\s+(?P<ret>[^;{}()]*?[\s*])(?P<name>pow_\w+)\s*'
                           r'\((?P<params>[^()]*(?:\([^()]*\)[^()]*)*)\)(?P<tail>[^;{}]*);')
+    texts = []
     for path in paths:
         with open(path, encoding='utf-8') as f:
-            text = strip(f.read())
+            texts.append(f.read())
+    overridable = any(re.search(r'^\s*#\s*ifndef\s+WOP_WS_LINK\b', t, re.M) for t in texts)
+    for raw in texts:
+        text = strip(raw)
         for m in decl.finditer(text):
             name = m.group('name')
             if name in seen:
                 continue
-            if m.group('tail').strip():  # asm label: linked under another name
-                continue
-            if layer == 'wop' and not name[0].isupper() and name not in LOWERCASE_TRACED:
+            link = None
+            tail = m.group('tail').strip()
+            if tail:  # an asm label: linked under another name
+                lm = re.fullmatch(r'WOP_WS_LINK\(\s*(\w+)\s*\)', tail)
+                if not (lm and overridable):
+                    continue
+                link = lm.group(1)
+            elif layer == 'wop' and not name[0].isupper() and name not in LOWERCASE_TRACED:
                 continue
             before = text[max(0, text.rfind(';', 0, m.start())):m.start()]
             seen.add(name)
             funcs.append(Func(layer, m.group('ret'), name, m.group('params'),
-                              'noreturn' in before))
+                              'noreturn' in before, link))
     return funcs
 
 
@@ -240,8 +260,11 @@ def gen_rename(layer, funcs):
            '#ifndef IPCSHIM_TRACE_NO_RENAME']
     # The impls are internal: no export attribute on their (renamed) declarations.
     out.append('#define WOP_STATIC_DEFINE 1' if layer == 'wop' else '#undef POW_BUILDING_DLL')
+    if any(fn.link for fn in funcs):
+        out.append('#define WOP_WS_LINK(name) __asm__("wop_impl_ws_" #name)')
     for fn in funcs:
-        out.append('#define %s %s' % (fn.name, fn.impl))
+        if not fn.link:
+            out.append('#define %s %s' % (fn.name, fn.impl))
     out.append('#endif')
     return '\n'.join(out) + '\n'
 
