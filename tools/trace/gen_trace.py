@@ -54,7 +54,8 @@ FAMILIES = {
         ('pipe', r'^pow_pipe2?$'),
         ('fifo', r'fifo|mknod'),
         ('select', r'^pow_(p?select|poll)$'),
-        ('signal', r'^pow_(sig|raise$)'),
+        ('signal', r'^pow_(sig|raise$|kill$)'),
+        ('ids', r'^pow_(get|set)e?[ug]id$'),
         ('socket', r'^pow_(socket|socketpair|bind|listen|accept|connect|send|recv|shutdown|'
                    r'getsockopt|setsockopt|getsockname|getpeername|getaddrinfo|freeaddrinfo|'
                    r'getnameinfo|gai_strerror|inet_|hton|ntoh)'),
