@@ -69,6 +69,15 @@ SUITES = {
             ("Linux glibc", "linux", "bench-posix-select"),
         ],
     },
+    # Call tracing when off: the wrapper's cost over the bare implementation (same program).
+    "trace_wop": {
+        "corpus": "win32",
+        "columns": [("win-on-posix", "linux", "bench-trace-wop")],
+    },
+    "trace_pow": {
+        "corpus": "posix",
+        "columns": [("posix-on-win", "windows", "bench-trace-pow.exe")],
+    },
 }
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
