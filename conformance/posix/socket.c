@@ -302,6 +302,33 @@ static void socket_fd_reaches_spawned_child(void **state) {
   close(sv[1]);
 }
 
+/* docs/examples/posix/select_server.c, built next to this binary: a select() server that
+ * serves 4 spawned clients of 50 lines each over loopback TCP and exits 0 when every reply
+ * matched and every client exited 0. */
+static void example_select_server_serves_clients(void **state) {
+  char exe[1024];
+  const char *self = conf_self();
+  const char *slash = strrchr(self, '/');
+  const char *bslash = strrchr(self, '\\');
+  size_t dir;
+  pid_t pid;
+  char *argv[4];
+  int rc;
+  (void)state;
+  if (bslash && (!slash || bslash > slash))
+    slash = bslash;
+  dir = slash ? (size_t)(slash - self) + 1 : 0;
+  snprintf(exe, sizeof exe, "%.*sexample-posix-select-server", (int)dir, self);
+  argv[0] = exe;
+  argv[1] = (char *)"4";
+  argv[2] = (char *)"50";
+  argv[3] = NULL;
+  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
+  if (rc != 0)
+    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
+  assert_int_equal(conf_wait_exit_code(pid, "example-posix-select-server"), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(socketpair_read_write_close),
     cmocka_unit_test(socketpair_send_recv_and_fd_calls),
@@ -313,6 +340,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(tcp_error_codes),
     cmocka_unit_test(socket_calls_on_wrong_or_closed_fds),
     cmocka_unit_test(socket_fd_reaches_spawned_child),
+    cmocka_unit_test(example_select_server_serves_clients),
 };
 
 static const struct conf_role roles[] = {
