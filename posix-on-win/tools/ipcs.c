@@ -1,6 +1,7 @@
 /* ipcs for posix-on-win: lists the System V objects of the user's store in util-linux's
  * format (the default "ipcs -m/-q/-s/-a" listing), through the public API as util-linux
  * does: *ctl(IPC_INFO) for the highest index, then *_STAT_ANY for each index. */
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
@@ -49,9 +50,33 @@ static void do_msg(void) {
   printf("\n");
 }
 
+/* semctl's fourth argument (the caller defines union semun). */
+union semun {
+  int val;
+  struct semid_ds *buf;
+  unsigned short *array;
+  struct seminfo *__buf;
+};
+
 static void do_sem(void) {
+  struct seminfo info;
+  union semun arg;
+  int max, i;
   printf("\n------ Semaphore Arrays --------\n");
   printf("%-10s %-10s %-10s %-10s %-10s\n", "key", "semid", "owner", "perms", "nsems");
+  arg.__buf = &info;
+  max = semctl(0, 0, IPC_INFO, arg);
+  for (i = 0; max >= 0 && i <= max; ++i) {
+    struct semid_ds ds;
+    int id;
+    arg.buf = &ds;
+    id = semctl(i, 0, SEM_STAT_ANY, arg);
+    if (id < 0)
+      continue;
+    printf("0x%08x %-10d ", (unsigned)ds.sem_perm.__key, id);
+    owner(ds.sem_perm.uid);
+    printf("%-10o %-10lu\n", ds.sem_perm.mode & 0777u, (unsigned long)ds.sem_nsems);
+  }
   printf("\n");
 }
 
