@@ -470,6 +470,40 @@ static void sem_counts_of_several_waiters(void **state) {
   rmid(id);
 }
 
+/* Many processes blocked with long arrays, and undo on a large set: all are counted, and
+ * one SETVAL lets every one of them complete. */
+static void sem_many_waiters_with_long_arrays(void **state) {
+  enum { kWaiters = 10 };
+  char spec[256];
+  pid_t pids[kWaiters], undo;
+  size_t len = 0;
+  int id = new_set(200), i;
+  (void)state;
+  for (i = 0; i < 12; ++i) /* 12 ops of -1 on semaphore 7: needs 12 at once */
+    len += (size_t)snprintf(spec + len, sizeof spec - len, "%s7:-1", i ? "," : "");
+  for (i = 0; i < kWaiters; ++i)
+    pids[i] = spawn_op(id, spec);
+  wait_for_count(id, 7, GETNCNT, kWaiters, "10 waiters with 12-op arrays");
+  /* A process with SEM_UNDO on the far end of the large set, while they wait. */
+  undo = spawn_op(id, "199:5:u,0:1:u,100:2");
+  assert_int_equal(conf_wait_exit_code(undo, "undo on a large set"), 0);
+  assert_int_equal(getval(id, 199), 0);
+  assert_int_equal(getval(id, 0), 0);
+  assert_int_equal(getval(id, 100), 2);
+  setval(id, 7, 12 * kWaiters - 1); /* one short: the last waiter still waits */
+  wait_for_count(id, 7, GETNCNT, 1, "the last waiter");
+  assert_int_equal(getval(id, 7), 11);
+  {
+    struct sembuf one = {7, 1, 0};
+    assert_int_equal(semop(id, &one, 1), 0);
+  }
+  for (i = 0; i < kWaiters; ++i)
+    assert_int_equal(conf_wait_exit_code(pids[i], "waiter"), 0);
+  assert_int_equal(getval(id, 7), 0);
+  assert_int_equal(semctl(id, 7, GETNCNT), 0);
+  rmid(id);
+}
+
 /* SEM_UNDO adjustments are applied when the process exits; ops without it stay. */
 static void sem_undo_applied_at_exit(void **state) {
   pid_t pid;
@@ -911,6 +945,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(sem_blocked_array_completes_atomically),
     cmocka_unit_test(sem_wait_for_zero),
     cmocka_unit_test(sem_counts_of_several_waiters),
+    cmocka_unit_test(sem_many_waiters_with_long_arrays),
     cmocka_unit_test(sem_undo_applied_at_exit),
     cmocka_unit_test(sem_undo_applied_when_killed),
     cmocka_unit_test(sem_setval_clears_undo),
