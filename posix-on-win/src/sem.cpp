@@ -422,7 +422,12 @@ void update_queue(Entry &e, View &v) {
       Waiter *w = v.waiter(s);
       int32_t next = w->next;
       Block *b = v.block(s);
-      int16_t *undo = w->undo >= 0 ? v.adj(w->undo) : nullptr;
+      int16_t *undo = nullptr;
+      if (w->undo >= 0) { // its process's undo block (gone only if another thread exited)
+        const Block *u = v.block(w->undo);
+        if (u->type == kUndoBlock && u->pid == b->pid && u->start == b->start)
+          undo = v.adj(w->undo);
+      }
       int blk = 0;
       int r = try_ops(v, v.ops(s), w->nsops, undo, b->pid, &blk, false);
       if (r == 1) {
@@ -573,25 +578,6 @@ void exit_undo() {
   }
 }
 
-struct Holder {
-  uint32_t pid;
-  uint64_t start;
-};
-
-// The other processes holding undo on the set: a waiter watches them die.
-std::vector<Holder> undo_holders(View &v) {
-  std::vector<Holder> out;
-  for_each_block(v, [&](int32_t, const Block &b) {
-    if (b.type != kUndoBlock || (b.pid == self().pid && b.start == self().start))
-      return;
-    for (const Holder &h : out)
-      if (h.pid == b.pid && h.start == b.start)
-        return;
-    out.push_back({b.pid, b.start});
-  });
-  return out;
-}
-
 uint64_t creation_time(HANDLE p) {
   FILETIME c, x, k, u;
   if (!GetProcessTimes(p, &c, &x, &k, &u))
@@ -599,33 +585,106 @@ uint64_t creation_time(HANDLE p) {
   return (uint64_t(c.dwHighDateTime) << 32) | c.dwLowDateTime;
 }
 
+// Handles on other processes that hold undo, opened once per process and shared by every
+// wait (a waiter copies the shared_ptr, so the cache may drop one while it is waited on).
+struct ProcHandle {
+  HANDLE h;
+  explicit ProcHandle(HANDLE x) : h(x) {}
+  ~ProcHandle() { CloseHandle(h); }
+  ProcHandle(const ProcHandle &) = delete;
+  ProcHandle &operator=(const ProcHandle &) = delete;
+};
+struct Holder {
+  uint32_t pid;
+  uint64_t start;
+  std::shared_ptr<ProcHandle> ph;
+};
+std::vector<Holder> g_procs; // under the store lock
+
+// The other processes holding undo on the set, with handles to wait on. *gone: one of them
+// has ended already (no handle to wait on: reap it now).
+void prune_procs();
+
+std::vector<Holder> undo_holders(View &v, bool *gone) {
+  if (g_procs.size() > 64) // processes that exited normally leave too
+    prune_procs();
+  std::vector<Holder> out;
+  for_each_block(v, [&](int32_t, const Block &b) {
+    if (b.type != kUndoBlock || (b.pid == self().pid && b.start == self().start))
+      return;
+    for (const Holder &h : out)
+      if (h.pid == b.pid && h.start == b.start)
+        return;
+    auto it = std::find_if(g_procs.begin(), g_procs.end(), [&](const Holder &h) {
+      return h.pid == b.pid && h.start == b.start;
+    });
+    if (it != g_procs.end()) {
+      out.push_back(*it);
+      return;
+    }
+    HANDLE p = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, b.pid);
+    if (!p) {
+      if (GetLastError() != ERROR_ACCESS_DENIED)
+        *gone = true;
+      return; // (access denied: alive, not ours to watch; the 200 ms recheck covers it)
+    }
+    if (creation_time(p) != b.start) { // the pid is another process's now
+      CloseHandle(p);
+      *gone = true;
+      return;
+    }
+    g_procs.push_back({b.pid, b.start, std::make_shared<ProcHandle>(p)});
+    out.push_back(g_procs.back());
+  });
+  return out;
+}
+
+// True if one of the holders has ended (its handle is signalled).
+bool any_ended(const std::vector<Holder> &hs) {
+  for (size_t i = 0; i < hs.size(); i += MAXIMUM_WAIT_OBJECTS) {
+    HANDLE batch[MAXIMUM_WAIT_OBJECTS];
+    DWORD n = 0;
+    for (size_t k = i; k < hs.size() && n < MAXIMUM_WAIT_OBJECTS; ++k)
+      batch[n++] = hs[k].ph->h;
+    DWORD w = WaitForMultipleObjects(n, batch, FALSE, 0);
+    if (w < WAIT_OBJECT_0 + n)
+      return true;
+  }
+  return false;
+}
+
+// After a reap: handles of processes that have ended leave the cache.
+void prune_procs() {
+  g_procs.erase(std::remove_if(g_procs.begin(), g_procs.end(),
+                               [](const Holder &h) {
+                                 return WaitForSingleObject(h.ph->h, 0) == WAIT_OBJECT_0;
+                               }),
+                g_procs.end());
+}
+
+// Reaps dead processes when a holder of undo on the set has ended.
+void reap_holders() {
+  reap_dead();
+  prune_procs();
+}
+
 // The blocked half of semop: waits until a waker completed (or failed) our queued
 // operations, the set is removed, a holder of undo dies (then we reap it), or the deadline.
 int wait_queued(int index, uint64_t cookie, std::shared_ptr<View> held, int32_t slot,
-                std::vector<Holder> holders, bool timed, ULONGLONG deadline) {
+                std::vector<Holder> holders, bool gone, bool timed, ULONGLONG deadline) {
   HANDLE ev = my_event();
+  bool reaped_last = false;
   for (;;) {
     HANDLE hs[MAXIMUM_WAIT_OBJECTS];
     DWORD n = 0;
     hs[n++] = ev;
-    bool need_reap = false, capped = false;
+    bool need_reap = gone, capped = false;
     for (const Holder &h : holders) {
       if (n == MAXIMUM_WAIT_OBJECTS) {
         capped = true;
         break;
       }
-      HANDLE p = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, h.pid);
-      if (!p) {
-        if (GetLastError() != ERROR_ACCESS_DENIED)
-          need_reap = true; // gone already
-        continue;
-      }
-      if (creation_time(p) != h.start) { // the pid is another process's now
-        CloseHandle(p);
-        need_reap = true;
-        continue;
-      }
-      hs[n++] = p;
+      hs[n++] = h.ph->h;
     }
     DWORD ms = INFINITE;
     if (timed) {
@@ -634,25 +693,25 @@ int wait_queued(int index, uint64_t cookie, std::shared_ptr<View> held, int32_t 
     }
     if (capped) // more holders than one wait can watch: look again now and then
       ms = std::min<DWORD>(ms, 200);
-    if (need_reap)
-      ms = 0;
+    if (need_reap) // look at once; if the last reap did not clear it, not in a loop
+      ms = reaped_last ? std::min<DWORD>(ms, 200) : 0;
+    reaped_last = need_reap;
     DWORD w = WaitForMultipleObjects(n, hs, FALSE, ms);
-    for (DWORD i = 1; i < n; ++i)
-      CloseHandle(hs[i]);
     if ((w > WAIT_OBJECT_0 && w < WAIT_OBJECT_0 + n) || (w == WAIT_TIMEOUT && capped))
       need_reap = true;
     if (w == WAIT_FAILED)
       Sleep(1); // cannot happen with valid handles; never spin
+    holders.clear();
     WakeBatch wakes;
     StoreLock lock;
     if (!lock)
       return fail_errno(lock.error());
     Waiter *me = held->waiter(slot);
     Entry &e = entry_at(Kind::Sem, index);
-    if (e.state != kLive || e.cookie != cookie)
-      return fail_errno(EIDRM); // removed: our block went with its file
+    if (e.state != kLive || e.cookie != cookie) // removed: our block went with its file
+      return me->status == 1 ? 0 : fail_errno(EIDRM);
     if (me->status == 0 && need_reap)
-      reap_dead(); // applies a dead holder's undo and runs the queue: may complete us
+      reap_holders(); // applies a dead holder's undo and runs the queue: may complete us
     int st = me->status, err = 0;
     View *v = map_view(e, index, &err);
     if (!v)
@@ -666,7 +725,8 @@ int wait_queued(int index, uint64_t cookie, std::shared_ptr<View> held, int32_t 
       count_block(index, self(), -1);
       return st == 1 ? 0 : fail_errno(-st);
     }
-    holders = undo_holders(*v);
+    gone = false;
+    holders = undo_holders(*v, &gone);
   }
 }
 
@@ -696,6 +756,7 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
 
   std::shared_ptr<View> held;
   std::vector<Holder> holders;
+  bool gone = false;
   int index = -1;
   int32_t slot = -1;
   uint64_t cookie = 0;
@@ -721,9 +782,12 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
     int blk = 0;
     int r = try_ops(*v, sops, nsops, uslot >= 0 ? v->adj(uslot) : nullptr, self().pid, &blk,
                     true);
-    if ((r == 1 || r == -EAGAIN) && !undo_holders(*v).empty()) {
+    if (r == 1 || r == -EAGAIN)
+      holders = undo_holders(*v, &gone);
+    if (gone || any_ended(holders)) {
       // A dead holder's undo may be what we wait for: reap before blocking.
-      reap_dead();
+      reap_holders();
+      gone = false;
       v = map_view(*e, index, &err);
       if (!v)
         return fail_errno(err);
@@ -755,11 +819,12 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
     enqueue(*v, slot);
     count_block(index, self(), +1);
     ResetEvent(ev); // a stale wake of an earlier wait would only cost a loop; drop it
-    holders = undo_holders(*v);
+    holders = undo_holders(*v, &gone);
     held = cached(index).view;
     cookie = e->cookie;
   }
-  return wait_queued(index, cookie, std::move(held), slot, std::move(holders), timed, deadline);
+  return wait_queued(index, cookie, std::move(held), slot, std::move(holders), gone, timed,
+                     deadline);
 }
 
 // A new set of nsems semaphores, all 0.
