@@ -268,6 +268,47 @@ static int role_counter(int argc, char **argv) {
   return shmdt((const void *)counter) == 0 ? 0 : 94;
 }
 
+/* hog SEMID SHMID: takes the lock, writes 'L', then unlocks and relocks at once in a loop
+ * (counting in word 1) until word 0 of the segment is set; unlocks and exits. */
+static int role_hog(int argc, char **argv) {
+  struct sembuf lock = {0, -1, 0}, unlock = {0, 1, 0};
+  volatile long *w;
+  int semid;
+  if (argc < 2)
+    return 90;
+  semid = atoi(argv[0]);
+  w = shmat(atoi(argv[1]), NULL, 0);
+  if (w == (void *)-1)
+    return 91;
+  if (semop(semid, &lock, 1) != 0)
+    return 92;
+  if (write(1, "L", 1) != 1)
+    return 93;
+  while (!w[0]) {
+    if (semop(semid, &unlock, 1) != 0 || semop(semid, &lock, 1) != 0)
+      return 94;
+    ++w[1];
+  }
+  return semop(semid, &unlock, 1) == 0 ? 0 : 95;
+}
+
+/* taker SEMID SHMID: takes the lock, sets word 0 (the hog stops), unlocks. */
+static int role_taker(int argc, char **argv) {
+  struct sembuf lock = {0, -1, 0}, unlock = {0, 1, 0};
+  volatile long *w;
+  int semid;
+  if (argc < 2)
+    return 90;
+  semid = atoi(argv[0]);
+  w = shmat(atoi(argv[1]), NULL, 0);
+  if (w == (void *)-1)
+    return 91;
+  if (semop(semid, &lock, 1) != 0)
+    return 92;
+  w[0] = 1;
+  return semop(semid, &unlock, 1) == 0 ? 0 : 93;
+}
+
 /* no_access KEY ID: the set has mode 0. Linux's root bypasses modes and the reference runs
  * as root, so a root child first becomes `nobody` (65534); elsewhere the owner itself is
  * refused by mode 0 (Windows has no root). */
@@ -825,6 +866,36 @@ static void sem_mode_bits_give_eacces(void **state) {
   remove(path);
 }
 
+/* A process that unlocks and relocks at once in a loop does not starve one waiting for the
+ * lock: the waiter gets it at an unlock (bounded wait, or the case fails). */
+static void sem_waiter_is_not_starved_by_relocking(void **state) {
+  char semb[32], shmb[32];
+  struct child hog;
+  pid_t taker;
+  volatile long *w;
+  int semid = new_set(1), shmid;
+  (void)state;
+  shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  assert_true(shmid >= 0);
+  w = shmat(shmid, NULL, 0);
+  assert_true(w != (void *)-1);
+  w[0] = w[1] = 0;
+  setval(semid, 0, 1);
+  snprintf(semb, sizeof semb, "%d", semid);
+  snprintf(shmb, sizeof shmb, "%d", shmid);
+  hog = start_child("hog", semb, shmb, NULL);
+  assert_int_equal(child_report(&hog, "hog"), 'L');
+  taker = conf_spawn_role(NULL, "taker", semb, shmb, NULL);
+  assert_int_equal(conf_wait_exit_code(taker, "taker behind a relocking holder"), 0);
+  assert_int_equal(conf_wait_exit_code(hog.pid, "hog"), 0);
+  end_child_pipes(&hog);
+  assert_int_equal(w[0], 1);
+  assert_int_equal(getval(semid, 0), 1);
+  assert_int_equal(shmdt((const void *)w), 0);
+  assert_int_equal(shmctl(shmid, IPC_RMID, NULL), 0);
+  rmid(semid);
+}
+
 /* 4 processes increment a counter in shared memory 25,000 times each under the lock. */
 static void sem_lock_protects_shared_counter(void **state) {
   enum { kProcs = 4, kEach = 25000 };
@@ -954,6 +1025,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(sem_get_op_ctl_errors),
     cmocka_unit_test(sem_ctl_set_info_stat),
     cmocka_unit_test(sem_mode_bits_give_eacces),
+    cmocka_unit_test(sem_waiter_is_not_starved_by_relocking),
     cmocka_unit_test(sem_lock_protects_shared_counter),
     cmocka_unit_test(sem_ipcs_lists_and_ipcrm_removes),
 };
@@ -963,6 +1035,8 @@ static const struct conf_role roles[] = {
     {"hold", role_hold},
     {"counter", role_counter},
     {"no_access", role_no_access},
+    {"hog", role_hog},
+    {"taker", role_taker},
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)
