@@ -28,6 +28,7 @@
 #include <pow/sem.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
@@ -68,7 +69,13 @@ struct FileHeader {
   int32_t q_head;     // waiter queue (slot numbers, -1: empty)
   int32_t q_tail;
   uint32_t nundo; // undo blocks
-  unsigned char reserved[32];
+  // The commit journal (see journal_commit): entries pending, whose undo block, which
+  // waiter it completes, on whose behalf.
+  uint32_t journal_n;
+  int32_t journal_undo;
+  int32_t journal_waiter;
+  uint32_t journal_pid;
+  unsigned char reserved[16];
 };
 static_assert(sizeof(FileHeader) == 64);
 
@@ -76,6 +83,15 @@ struct Sem {
   int32_t val;
   int32_t pid;
 };
+
+// One semaphore's new value and adjustment in a commit (values fit: 0..32767, -32768..32767).
+struct JournalEntry {
+  uint16_t num;
+  int16_t val;
+  int16_t adj;
+};
+constexpr size_t kJournalMax = kSemOpm; // an array touches at most SEMOPM semaphores
+constexpr size_t kJournalBytes = (sizeof(JournalEntry) * kJournalMax + 63) / 64 * 64;
 
 enum BlockType : uint32_t { kFreeBlock = 0, kUndoBlock = 1, kWaiterBlock = 2 };
 
@@ -101,9 +117,9 @@ struct Waiter {
 constexpr size_t kWaiterOps = sizeof(Block) + sizeof(Waiter);
 static_assert(kWaiterOps % 2 == 0);
 
-size_t sems_offset() { return sizeof(FileHeader); }
+size_t sems_offset() { return sizeof(FileHeader) + kJournalBytes; }
 size_t arena_offset(uint32_t nsems) {
-  return (sizeof(FileHeader) + sizeof(Sem) * nsems + kSlot - 1) / kSlot * kSlot;
+  return (sems_offset() + sizeof(Sem) * nsems + kSlot - 1) / kSlot * kSlot;
 }
 
 // One process's mapping of a set's file.
@@ -119,6 +135,9 @@ struct View {
   View &operator=(const View &) = delete;
   FileHeader &h() const { return *reinterpret_cast<FileHeader *>(base); }
   Sem *sems() const { return reinterpret_cast<Sem *>(base + sems_offset()); }
+  JournalEntry *journal() const {
+    return reinterpret_cast<JournalEntry *>(base + sizeof(FileHeader));
+  }
   Block *block(int32_t slot) const {
     return reinterpret_cast<Block *>(base + arena_offset(h().nsems) + size_t(slot) * kSlot);
   }
@@ -148,11 +167,17 @@ Cached &cached(int index) {
   return g_cache[static_cast<size_t>(index)];
 }
 
-// The set's current view (remapped if another process grew the file); null with *err.
+void replay(View &v);
+
+// The set's current view (remapped if another process grew the file); null with *err. A
+// commit left pending by a process killed inside it is finished first.
 View *map_view(Entry &e, int index, int *err) {
   Cached &c = cached(index);
-  if (c.view && c.cookie == e.cookie && c.view->h().file_size <= c.view->size)
+  if (c.view && c.cookie == e.cookie && c.view->h().file_size <= c.view->size) {
+    if (c.view->h().journal_n)
+      replay(*c.view);
     return c.view.get();
+  }
   HANDLE f = open_object_file(Kind::Sem, e, true, false);
   if (f == INVALID_HANDLE_VALUE) {
     *err = EIDRM;
@@ -174,6 +199,8 @@ View *map_view(Entry &e, int index, int *err) {
     c.undo = -1;
   c.cookie = e.cookie;
   c.view = std::make_shared<View>(static_cast<char *>(p), static_cast<size_t>(sz.QuadPart));
+  if (c.view->h().journal_n)
+    replay(*c.view);
   return c.view.get();
 }
 
@@ -353,10 +380,64 @@ struct Tentative {
   int32_t adj;
 };
 
+// Applies the pending journal: values, the undo block's adjustments, and the completion of
+// the waiter it was for. Returns that waiter's slot if this completed it, else -1.
+int32_t journal_apply(View &v) {
+  FileHeader &h = v.h();
+  const JournalEntry *j = v.journal();
+  Sem *sems = v.sems();
+  int16_t *adj = h.journal_undo >= 0 ? v.adj(h.journal_undo) : nullptr;
+  for (uint32_t k = 0; k < h.journal_n && k < kJournalMax; ++k) {
+    sems[j[k].num].val = j[k].val;
+    sems[j[k].num].pid = static_cast<int32_t>(h.journal_pid);
+    if (adj)
+      adj[j[k].num] = j[k].adj;
+  }
+  int32_t done = -1;
+  if (h.journal_waiter >= 0) {
+    Waiter *w = v.waiter(h.journal_waiter);
+    if (w->status == 0) {
+      unlink(v, h.journal_waiter);
+      w->status = 1;
+      done = h.journal_waiter;
+    }
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  h.journal_n = 0;
+  return done;
+}
+
+// A commit is written to the journal first and marked valid last, then applied: a process
+// killed in the middle (the store mutex abandoned) leaves either nothing or a valid journal
+// that the next process to map the set applies (replay()). So an array, or a dead process's
+// undo, is never half applied.
+void journal_commit(View &v, const Tentative *t, size_t nt, int32_t uslot, uint32_t pid,
+                    int32_t waiter) {
+  FileHeader &h = v.h();
+  JournalEntry *j = v.journal();
+  for (size_t k = 0; k < nt; ++k)
+    j[k] = {t[k].num, static_cast<int16_t>(t[k].val), static_cast<int16_t>(t[k].adj)};
+  h.journal_undo = uslot;
+  h.journal_waiter = waiter;
+  h.journal_pid = pid;
+  std::atomic_thread_fence(std::memory_order_release);
+  h.journal_n = static_cast<uint32_t>(nt);
+  std::atomic_thread_fence(std::memory_order_release);
+  journal_apply(v);
+}
+
+void replay(View &v) {
+  int32_t w = journal_apply(v);
+  if (w >= 0)
+    if (HANDLE ev = open_waiter_event(*v.block(w)))
+      deliver(ev);
+}
+
 // Linux's perform_atomic_semop: the ops in order on a tentative copy. 0: applied (if
 // `commit`), 1: would block at *blocking, -EAGAIN (the blocking op has IPC_NOWAIT), -ERANGE.
-int try_ops(View &v, const sembuf *sops, size_t n, int16_t *undo, uint32_t pid, int *blocking,
-            bool commit) {
+int try_ops(View &v, const sembuf *sops, size_t n, int32_t uslot, uint32_t pid, int *blocking,
+            bool commit, int32_t waiter = -1) {
+  int16_t *undo = uslot >= 0 ? v.adj(uslot) : nullptr;
   Tentative small[16];
   std::vector<Tentative> big;
   Tentative *t = small;
@@ -393,14 +474,8 @@ int try_ops(View &v, const sembuf *sops, size_t n, int16_t *undo, uint32_t pid, 
     }
     x.val = r;
   }
-  if (commit) {
-    for (size_t k = 0; k < nt; ++k) {
-      sems[t[k].num].val = t[k].val;
-      sems[t[k].num].pid = static_cast<int32_t>(pid);
-      if (undo)
-        undo[t[k].num] = static_cast<int16_t>(t[k].adj);
-    }
-  }
+  if (commit)
+    journal_commit(v, t, nt, uslot, pid, waiter);
   return 0;
 }
 
@@ -422,33 +497,35 @@ void update_queue(Entry &e, View &v) {
       Waiter *w = v.waiter(s);
       int32_t next = w->next;
       Block *b = v.block(s);
-      int16_t *undo = nullptr;
+      int32_t uslot = -1;
       if (w->undo >= 0) { // its process's undo block (gone only if another thread exited)
         const Block *u = v.block(w->undo);
         if (u->type == kUndoBlock && u->pid == b->pid && u->start == b->start)
-          undo = v.adj(w->undo);
+          uslot = w->undo;
       }
       int blk = 0;
-      int r = try_ops(v, v.ops(s), w->nsops, undo, b->pid, &blk, false);
+      int r = try_ops(v, v.ops(s), w->nsops, uslot, b->pid, &blk, false);
       if (r == 1) {
         w->blocking = blk;
         s = next;
         continue;
       }
       HANDLE ev = open_waiter_event(*b);
-      unlink(v, s);
       if (!ev) { // killed while queued: its block goes, nothing is applied for it
+        unlink(v, s);
         w->status = -EIDRM;
         s = next;
         continue;
       }
-      if (r == 0) {
-        try_ops(v, v.ops(s), w->nsops, undo, b->pid, &blk, true);
+      if (r == 0) { // applied, unlinked and marked done in one journaled commit
+        try_ops(v, v.ops(s), w->nsops, uslot, b->pid, &blk, true, s);
         kind_data<SemData>(e).otime = now();
         if (alters(v.ops(s), w->nsops))
           again = true;
+      } else {
+        unlink(v, s);
+        w->status = r;
       }
-      w->status = r == 0 ? 1 : r;
       deliver(ev);
       if (again)
         break;
@@ -459,15 +536,21 @@ void update_queue(Entry &e, View &v) {
 
 // Applies and frees an undo block (the process exits or is gone), as Linux's exit_sem:
 // values are clamped to 0..SEMVMX.
+// Journaled in chunks, each zeroing the adjustments it applies: a rerun after a kill applies
+// only what is left.
 void apply_undo(View &v, int32_t slot, uint32_t pid) {
   int16_t *adj = v.adj(slot);
   Sem *sems = v.sems();
-  for (uint32_t i = 0; i < v.h().nsems; ++i) {
-    if (adj[i] == 0)
+  std::vector<Tentative> t;
+  for (uint32_t i = 0; i <= v.h().nsems; ++i) {
+    if (t.size() == kJournalMax || (i == v.h().nsems && !t.empty())) {
+      journal_commit(v, t.data(), t.size(), slot, pid, -1);
+      t.clear();
+    }
+    if (i == v.h().nsems || adj[i] == 0)
       continue;
     int32_t r = sems[i].val + adj[i];
-    sems[i].val = std::clamp(r, 0, kSemVmx);
-    sems[i].pid = static_cast<int32_t>(pid);
+    t.push_back({static_cast<uint16_t>(i), std::clamp(r, 0, kSemVmx), 0});
   }
   free_block(v, slot);
   if (v.h().nundo > 0)
@@ -693,6 +776,9 @@ int wait_queued(int index, uint64_t cookie, std::shared_ptr<View> held, int32_t 
     }
     if (capped) // more holders than one wait can watch: look again now and then
       ms = std::min<DWORD>(ms, 200);
+    // A waker killed between completing us and waking us (after it released the lock) would
+    // leave us asleep: look at our status once a second regardless.
+    ms = std::min<DWORD>(ms, 1000);
     if (need_reap) // look at once; if the last reap did not clear it, not in a loop
       ms = reaped_last ? std::min<DWORD>(ms, 200) : 0;
     reaped_last = need_reap;
@@ -780,8 +866,7 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
     if (want_undo && (uslot = own_undo(*e, index, v, &err)) < 0)
       return fail_errno(err);
     int blk = 0;
-    int r = try_ops(*v, sops, nsops, uslot >= 0 ? v->adj(uslot) : nullptr, self().pid, &blk,
-                    true);
+    int r = try_ops(*v, sops, nsops, uslot, self().pid, &blk, true);
     if (r == 1 || r == -EAGAIN)
       holders = undo_holders(*v, &gone);
     if (gone || any_ended(holders)) {
@@ -791,7 +876,7 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
       v = map_view(*e, index, &err);
       if (!v)
         return fail_errno(err);
-      r = try_ops(*v, sops, nsops, uslot >= 0 ? v->adj(uslot) : nullptr, self().pid, &blk, true);
+      r = try_ops(*v, sops, nsops, uslot, self().pid, &blk, true);
     }
     if (r == 0) {
       kind_data<SemData>(*e).otime = now();
