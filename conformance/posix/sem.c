@@ -601,6 +601,26 @@ static void sem_undo_applied_when_killed(void **state) {
   rmid(id);
 }
 
+/* A process killed while it waits is no longer counted, and nothing is applied for it: the
+ * value it waited for stays for the others. */
+static void sem_killed_waiter_takes_nothing(void **state) {
+  struct sembuf up = {0, 1, 0}, take = {0, -1, IPC_NOWAIT};
+  pid_t pid;
+  int status;
+  int id = new_set(1);
+  (void)state;
+  pid = spawn_op(id, "0:-1");
+  wait_for_count(id, 0, GETNCNT, 1, "waiter");
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  status = conf_wait_status(pid, "killed waiter");
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(semctl(id, 0, GETNCNT), 0);
+  assert_int_equal(semop(id, &up, 1), 0);
+  assert_int_equal(getval(id, 0), 1);
+  assert_int_equal(semop(id, &take, 1), 0);
+  rmid(id);
+}
+
 /* SETVAL clears the semaphore's adjustments in every process: the exit undoes nothing. */
 static void sem_setval_clears_undo(void **state) {
   struct child c;
@@ -1019,6 +1039,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(sem_many_waiters_with_long_arrays),
     cmocka_unit_test(sem_undo_applied_at_exit),
     cmocka_unit_test(sem_undo_applied_when_killed),
+    cmocka_unit_test(sem_killed_waiter_takes_nothing),
     cmocka_unit_test(sem_setval_clears_undo),
     cmocka_unit_test(sem_rmid_wakes_waiters_with_eidrm),
     cmocka_unit_test(sem_timedop_times_out),

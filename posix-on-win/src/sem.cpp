@@ -411,6 +411,8 @@ int32_t journal_apply(View &v) {
 // killed in the middle (the store mutex abandoned) leaves either nothing or a valid journal
 // that the next process to map the set applies (replay()). So an array, or a dead process's
 // undo, is never half applied.
+bool g_test_torn = false; // sem_test_torn_commit: stop before applying
+
 void journal_commit(View &v, const Tentative *t, size_t nt, int32_t uslot, uint32_t pid,
                     int32_t waiter) {
   FileHeader &h = v.h();
@@ -423,7 +425,8 @@ void journal_commit(View &v, const Tentative *t, size_t nt, int32_t uslot, uint3
   std::atomic_thread_fence(std::memory_order_release);
   h.journal_n = static_cast<uint32_t>(nt);
   std::atomic_thread_fence(std::memory_order_release);
-  journal_apply(v);
+  if (!g_test_torn)
+    journal_apply(v);
 }
 
 void replay(View &v) {
@@ -1004,6 +1007,35 @@ int count_waiting(View &v, int semnum, bool zero) {
 }
 
 } // namespace
+
+// Test hook (tests/posix-on-win/sem_test.cpp): a semop whose commit stops once its journal is
+// valid, as if the process were killed there. 0, or -1 with errno.
+int sem_test_torn_commit(int semid, const struct sembuf *sops, size_t nsops) {
+  StoreLock lock;
+  if (!lock)
+    return fail_errno(lock.error());
+  int index = -1, err = 0, blk = 0;
+  Entry *e = entry_by_id(Kind::Sem, semid, &index, &err);
+  View *v = e ? map_view(*e, index, &err) : nullptr;
+  if (!v)
+    return fail_errno(err);
+  g_test_torn = true;
+  int r = try_ops(*v, sops, nsops, -1, self().pid, &blk, true);
+  g_test_torn = false;
+  return r == 0 ? 0 : fail_errno(r < 0 ? -r : EAGAIN);
+}
+
+// Test hook: the set's pending journal entries (0 when none), read without replaying.
+int sem_test_journal_pending(int semid) {
+  StoreLock lock;
+  int index = -1, err = 0;
+  Entry *e = lock ? entry_by_id(Kind::Sem, semid, &index, &err) : nullptr;
+  if (!e)
+    return -1;
+  Cached &c = cached(index);
+  return c.view && c.cookie == e->cookie ? static_cast<int>(c.view->h().journal_n) : -1;
+}
+
 } // namespace posix_on_win
 
 using namespace posix_on_win;
