@@ -298,7 +298,10 @@ int status_of(DWORD code) {
     return SIGFPE;
   case 0xC000013A: return SIGINT;  // STATUS_CONTROL_C_EXIT
   case 0xC0000409: return SIGABRT; // STATUS_STACK_BUFFER_OVERRUN: __fastfail, abort()
-  default: return static_cast<int>((code & 0xFF) << 8);
+  default:
+    if ((code & ~0x7Fu) == POW_STATUS_SIGNALED) // pow_kill
+      return static_cast<int>(code & 0x7F);
+    return static_cast<int>((code & 0xFF) << 8);
   }
 }
 

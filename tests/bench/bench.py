@@ -69,6 +69,14 @@ SUITES = {
             ("Linux glibc", "linux", "bench-posix-select"),
         ],
     },
+    "sem": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-sem.exe"),
+            ("Linux glibc", "linux", "bench-posix-sem"),
+            ("Win32 @ Wine", "windows", "bench-substrate-sem.exe"),
+        ],
+    },
 }
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
