@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sys/epoll.h>
@@ -24,14 +25,10 @@ public:
       ::close(fd);
       return;
     }
-    if (epfd_ < 0) {
-      epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
-      if (epfd_ < 0) {
-        lock.unlock();
-        ::close(fd);
-        return;
-      }
-      std::thread([this] { run(); }).detach();
+    if (!start_locked()) {
+      lock.unlock();
+      ::close(fd);
+      return;
     }
     uint64_t id = ++next_id_;
     watches_[id] = Watch{fd, key, std::move(on_ready)};
@@ -51,12 +48,44 @@ public:
     }
   }
 
+  uint64_t watch_events(int fd, uint32_t events, std::function<void(uint32_t)> fn) {
+    std::lock_guard lock(mu_);
+    if (!start_locked())
+      return 0;
+    uint64_t id = ++next_id_;
+    persistent_[id] = std::make_shared<std::function<void(uint32_t)>>(std::move(fn));
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = id;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      persistent_.erase(id);
+      return 0;
+    }
+    return id;
+  }
+
+  void unwatch(uint64_t id, int fd) {
+    std::lock_guard lock(mu_);
+    if (persistent_.erase(id) && epfd_ >= 0)
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+
 private:
   struct Watch {
     int fd = -1;
     uint64_t key = 0;
     std::function<void()> on_ready;
   };
+
+  bool start_locked() {
+    if (epfd_ >= 0)
+      return true;
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0)
+      return false;
+    std::thread([this] { run(); }).detach();
+    return true;
+  }
 
   void run() {
     epoll_event evs[16];
@@ -67,7 +96,14 @@ private:
       for (int i = 0; i < n; ++i) {
         Watch w;
         {
-          std::lock_guard lock(mu_);
+          std::unique_lock lock(mu_);
+          auto pit = persistent_.find(evs[i].data.u64);
+          if (pit != persistent_.end()) {
+            auto fn = pit->second; // runs unlocked; unwatch may drop the entry meanwhile
+            lock.unlock();
+            (*fn)(evs[i].events);
+            continue;
+          }
           auto it = watches_.find(evs[i].data.u64);
           if (it == watches_.end())
             continue;
@@ -88,6 +124,7 @@ private:
   uint64_t next_id_ = 0;
   std::map<uint64_t, Watch> watches_;
   std::set<uint64_t> keys_;
+  std::map<uint64_t, std::shared_ptr<std::function<void(uint32_t)>>> persistent_;
 };
 
 Monitor &monitor() {
@@ -100,5 +137,11 @@ Monitor &monitor() {
 void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready) {
   monitor().watch(fd, key, std::move(on_ready));
 }
+
+uint64_t monitor_watch_events(int fd, uint32_t events, std::function<void(uint32_t)> on_events) {
+  return monitor().watch_events(fd, events, std::move(on_events));
+}
+
+void monitor_unwatch(uint64_t id, int fd) { monitor().unwatch(id, fd); }
 
 } // namespace wop

@@ -14,7 +14,8 @@
 
 namespace wop {
 
-enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot };
+enum class ObjectKind { PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot,
+                        Socket };
 
 class Object {
 public:

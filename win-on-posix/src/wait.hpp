@@ -43,4 +43,12 @@ uint64_t monotonic_ns() noexcept;
 // a second watch with a key still pending is dropped (and its fd closed).
 void monitor_watch(int fd, uint64_t key, std::function<void()> on_ready);
 
+// A persistent watch on the same thread (Winsock's reactor): on_events(epoll events) runs at
+// every report for fd (events holds EPOLLET etc. as epoll_ctl takes them) until
+// monitor_unwatch. The caller keeps fd open until monitor_unwatch returns; a callback may
+// still be running then, so it must hold only weak references. Returns 0 (errno set) if
+// fd cannot be watched.
+uint64_t monitor_watch_events(int fd, uint32_t events, std::function<void(uint32_t)> on_events);
+void monitor_unwatch(uint64_t id, int fd);
+
 } // namespace wop
