@@ -106,6 +106,10 @@ constexpr int fd_bit(LONG ev) {
 
 enum class SockState { Fresh, Listening, Connecting, Connected };
 
+struct KAddrBuf {
+  alignas(8) unsigned char b[128];
+};
+
 class SocketObject final : public Object, public std::enable_shared_from_this<SocketObject> {
 public:
   SocketObject(int fd, int family, int type) : fd_(fd), family_(family), type_(type) {
@@ -170,28 +174,30 @@ public:
   // Folds readiness (epoll/poll bits, which have the same values) into the record.
   void on_events(uint32_t e) {
     std::lock_guard lock(mu_);
-    const bool err = e & lx::kEpollErr, hup = e & (lx::kEpollHup | lx::kEpollRdHup);
+    const bool err = e & lx::kEpollErr;
     switch (state_) {
     case SockState::Fresh: return; // an unconnected socket polls as hung up: nothing to say
     case SockState::Connecting: {
-      if (!(err || hup || (e & lx::kEpollOut)))
-        return;
+      // The edge bits may be stale (an unconnected socket polls as hung up): the outcome
+      // is what SO_ERROR and the peer's address say now.
       int so = 0;
       unsigned len = sizeof so;
       lx::getsockopt(fd_, lx::kSolSocket, lx::kSoError, &so, &len);
-      if (so == 0 && (err || (e & lx::kEpollHup)))
-        so = ECONNREFUSED;
       if (so != 0) {
         state_ = SockState::Fresh;
         connect_error_ = so;
         record(FD_CONNECT, wsa_from_errno(so));
         return;
       }
+      KAddrBuf peer;
+      unsigned plen = sizeof peer.b;
+      if (lx::getpeername(fd_, peer.b, &plen) < 0)
+        return; // still under way
       state_ = SockState::Connected;
       record(FD_CONNECT, 0);
       enabled_ |= FD_WRITE;
       record(FD_WRITE, 0);
-      e &= ~lx::kEpollOut;
+      e &= ~(lx::kEpollOut | lx::kEpollHup | lx::kEpollErr);
       break;
     }
     case SockState::Listening:
@@ -243,14 +249,16 @@ public:
   }
 
   // After a recv-family call (n: its result, or -1 for WSAEWOULDBLOCK). edges: the
-  // counter read before the call.
+  // counter read before the call. FD_READ is recorded again when data remains: an edge
+  // since the call, a filled buffer or a datagram say it may; then the kernel is asked
+  // (FIONREAD). A short stream read with no edge since needs no question: the queue was
+  // empty, and later data brings an edge.
   void after_recv(ssize_t n, size_t len, uint32_t edges) {
     std::lock_guard lock(mu_);
     enabled_ |= FD_READ | FD_OOB;
-    if (n > 0 && (size_t(n) == len || !stream() ||
-                  read_edges_.load(std::memory_order_seq_cst) != edges))
-      record(FD_READ, 0);
-    else if (n < 0 && read_edges_.load(std::memory_order_seq_cst) != edges)
+    bool maybe = read_edges_.load(std::memory_order_seq_cst) != edges ||
+                 (n > 0 && (size_t(n) == len || !stream()));
+    if (maybe && readable_bytes() > 0)
       record(FD_READ, 0);
     if (peer_closed_)
       check_close();
@@ -659,20 +667,30 @@ int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
     if (sock->stream() && sock->state_ == SockState::Connected)
       return fail_wsa(WSAEISCONN);
   }
+  {
+    // Connecting before the call: on loopback the reactor may see the outcome before
+    // connect returns.
+    std::lock_guard lock(sock->mu_);
+    if (sock->stream())
+      sock->state_ = SockState::Connecting;
+  }
   int r = lx::connect(sock->fd(), a.b, a.len);
   int err = r < 0 ? errno : 0;
   std::lock_guard lock(sock->mu_);
   if (r == 0) {
-    sock->state_ = SockState::Connected;
-    sock->record(FD_CONNECT, 0);
-    sock->enabled_ |= FD_WRITE;
-    sock->record(FD_WRITE, 0);
+    if (sock->state_ != SockState::Connected) {
+      sock->state_ = SockState::Connected;
+      sock->record(FD_CONNECT, 0);
+      sock->enabled_ |= FD_WRITE;
+      sock->record(FD_WRITE, 0);
+    }
     return 0;
   }
-  if (err == EINPROGRESS || err == EINTR) {
-    sock->state_ = SockState::Connecting; // the reactor reports the outcome as FD_CONNECT
-    return fail_wsa(WSAEWOULDBLOCK);
-  }
+  if (err == EINPROGRESS || err == EINTR)
+    return fail_wsa(WSAEWOULDBLOCK); // the reactor reports the outcome as FD_CONNECT
+  if (sock->state_ != SockState::Connecting)
+    return fail_wsa(WSAEWOULDBLOCK); // the reactor has already recorded the outcome
+  sock->state_ = SockState::Fresh;
   if (sock->nonblocking_ && sock->stream() &&
       (err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT)) {
     // Windows reports a failed non-blocking connect through FD_CONNECT, never at once.
