@@ -366,6 +366,14 @@ int addr_out(const KAddr &a, struct sockaddr *name, int *namelen) {
   return 0;
 }
 
+// An IP address with port 0 and no address: what Linux reports for an unbound socket.
+bool is_unbound(const KAddr &a) {
+  int fam = a.b[0] | (a.b[1] << 8);
+  if (a.len < 4 || (fam != AF_INET && fam != lx::kAfInet6))
+    return false;
+  return std::all_of(a.b + 2, a.b + a.len, [](unsigned char c) { return c == 0; });
+}
+
 int translate_msg_flags(int flags, int *out) {
   constexpr int known = MSG_OOB | MSG_PEEK | MSG_DONTROUTE | MSG_WAITALL;
   if (flags & ~known)
@@ -565,6 +573,13 @@ int WSAAPI listen(SOCKET s, int backlog) {
   auto sock = get_socket(s);
   if (!sock)
     return SOCKET_ERROR;
+  {
+    // Windows needs a bound socket (Linux would bind one itself).
+    KAddr a;
+    a.len = sizeof a.b;
+    if (lx::getsockname(sock->fd(), a.b, &a.len) == 0 && is_unbound(a))
+      return fail_wsa(WSAEINVAL);
+  }
   if (!sock->stream())
     return fail_wsa(WSAEOPNOTSUPP);
   if (backlog < 0)
@@ -838,8 +853,7 @@ int WSAAPI getsockname(SOCKET s, struct sockaddr *name, int *namelen) {
   a.len = sizeof a.b;
   if (lx::getsockname(sock->fd(), a.b, &a.len) < 0)
     return fail_errno_wsa(errno);
-  // An unbound socket has no name on Windows.
-  if (a.len >= 4 && (a.b[0] | (a.b[1] << 8)) != 1 && std::all_of(a.b + 2, a.b + a.len, [](unsigned char c) { return c == 0; }))
+  if (is_unbound(a)) // an unbound socket has no name on Windows
     return fail_wsa(WSAEINVAL);
   if (int e = addr_out(a, name, namelen))
     return fail_wsa(e);
@@ -1018,7 +1032,7 @@ int WSAAPI ioctlsocket(SOCKET s, LONG cmd, u_long *argp) {
     return 0;
   }
   default:
-    return fail_wsa(WSAEINVAL);
+    return fail_wsa(WSAEOPNOTSUPP); // as WSAIoctl answers a command it does not know
   }
 }
 
