@@ -39,6 +39,14 @@ SUITES = {
             ("Linux native", "linux", "bench-linux-mailslot"),
         ],
     },
+    "winsock": {
+        "corpus": "win32",
+        "columns": [
+            ("win-on-posix", "linux", "bench-win32-winsock_echo"),
+            ("Wine", "windows", "bench-win32-winsock_echo.exe"),
+            ("Linux native", "linux", "bench-linux-epoll_echo"),
+        ],
+    },
     "pipe": {
         "corpus": "posix",
         "columns": [
@@ -58,6 +66,7 @@ TARGETS = {
     "mapping.copy_bandwidth": {"vs_native": 0.9},
     "mailslot.messages_64B": {"vs_native": 0.7, "vs_alternative": 5},
     "pipe.throughput_64KiB_writes": {"vs_alternative": 0.9},
+    "winsock.echo_round_trip_64B": {"vs_native": 1.3, "vs_alternative": 10},
     "pipe.throughput_4KiB_writes": {"vs_alternative": 0.9},
 }
 
