@@ -241,7 +241,24 @@ static int role_echo_server(int argc, char **argv) {
   return 0;
 }
 
+/* argv: a socket handle value (decimal) inherited from the parent. Sends "child" on it: 0,
+ * or 3 if the send failed. */
+static int role_inherited_send(int argc, char **argv) {
+  SOCKET s;
+  if (argc < 1 || startup() != 0)
+    return 2;
+  s = (SOCKET)strtoul(argv[0], NULL, 10);
+  if (send(s, "child", 5, 0) != 5) {
+    fprintf(stderr, "inherited_send: send failed with %d\n", WSAGetLastError());
+    return 3;
+  }
+  closesocket(s);
+  WSACleanup();
+  return 0;
+}
+
 static const struct conf_role roles[] = {
+    {"inherited_send", role_inherited_send},
     {"no_startup", role_no_startup},
     {"echo_client", role_echo_client},
     {"echo_server", role_echo_server},
@@ -740,6 +757,32 @@ static void winsock_select(void **state) {
     assert_int_equal(err, WSAECONNREFUSED);
   }
   closesocket(nb);
+  closesocket(c);
+  closesocket(s);
+}
+
+static void socket_handles_inherit(void **state) {
+  SOCKET c, s, quiet;
+  DWORD flags = 0, code;
+  PROCESS_INFORMATION pi;
+  char arg[32], buf[8];
+  (void)state;
+  tcp_pair(&c, &s);
+  /* socket() handles are inheritable; WSA_FLAG_NO_HANDLE_INHERIT makes one that is not. */
+  assert_true(GetHandleInformation((HANDLE)c, &flags));
+  assert_true(flags & HANDLE_FLAG_INHERIT);
+  quiet = WSASocketA(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+  assert_true(quiet != INVALID_SOCKET);
+  assert_true(GetHandleInformation((HANDLE)quiet, &flags));
+  assert_false(flags & HANDLE_FLAG_INHERIT);
+  closesocket(quiet);
+  snprintf(arg, sizeof arg, "%lu", (unsigned long)c);
+  conf_spawn_self_or_fail("inherited_send", arg, NULL, TRUE, &pi);
+  code = conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_send child");
+  conf_close_process(&pi);
+  assert_int_equal(code, 0);
+  recv_all(s, buf, 5);
+  assert_memory_equal(buf, "child", 5);
   closesocket(c);
   closesocket(s);
 }
@@ -1306,6 +1349,7 @@ static const struct CMUnitTest tests[] = {
     CASE(recvfrom_short_fromlen_is_efault),
     CASE(socket_options),
     CASE(ioctlsocket_commands),
+    CASE(socket_handles_inherit),
     CASE(fd_set_is_count_and_array),
     CASE(winsock_select),
     CASE(name_resolution),

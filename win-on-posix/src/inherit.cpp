@@ -29,6 +29,7 @@ ObjectPtr rebuild(char kind, int fd) {
   case 'm': return section_adopt(fd);
   case 'M': return mailslot_adopt(fd, true);
   case 'W': return mailslot_adopt(fd, false);
+  case 'k': return socket_adopt(fd);
   default: return nullptr;
   }
 }

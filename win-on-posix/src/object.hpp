@@ -137,6 +137,8 @@ ObjectPtr section_adopt(int fd);
 bool is_mailslot_name(const std::string &win_name);
 HANDLE mailslot_open_client(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBUTES sa);
 ObjectPtr mailslot_adopt(int fd, bool server);
+// A Winsock socket handed over by a CreateProcess parent (winsock.cpp).
+ObjectPtr socket_adopt(int fd);
 
 // Handles a CreateProcess parent handed to this process (inherit.cpp), read once from the
 // environment when the handle table is first used: they take their parent's values.

@@ -124,7 +124,7 @@ public:
   ObjectKind kind() const noexcept override { return ObjectKind::Socket; }
   DWORD file_type() const override { return FILE_TYPE_PIPE; }
   int inherit_fd() const override { return fd_; }
-  char inherit_kind() const override { return 'f'; }
+  char inherit_kind() const override { return 'k'; }
   bool read(void *buf, DWORD len, DWORD *done) override;
   bool write(const void *buf, DWORD len, DWORD *done) override;
 
@@ -475,6 +475,33 @@ int pending_error(SocketObject &s) {
   return e;
 }
 
+} // namespace
+
+// A socket inherited from a CreateProcess parent: its state is read back from the kernel
+// (a selection is not inherited, as on Windows).
+ObjectPtr socket_adopt(int fd) {
+  int type = 0;
+  if (!lx::is_socket(fd, &type))
+    return make_fd_object(fd);
+  KAddr a;
+  a.len = sizeof a.b;
+  int fam = AF_INET;
+  if (lx::getsockname(fd, a.b, &a.len) == 0 && a.len >= 2)
+    fam = family_from_linux(a.b[0] | (a.b[1] << 8));
+  auto obj = std::make_shared<SocketObject>(fd, fam, type);
+  int listening = 0;
+  unsigned len = sizeof listening;
+  KAddr peer;
+  peer.len = sizeof peer.b;
+  if (lx::getsockopt(fd, lx::kSolSocket, lx::kSoAcceptConn, &listening, &len) == 0 && listening)
+    obj->state_ = SockState::Listening;
+  else if (lx::getpeername(fd, peer.b, &peer.len) == 0)
+    obj->state_ = SockState::Connected;
+  return obj;
+}
+
+namespace {
+
 struct WsState {
   hostent he;
   std::string name;
@@ -526,7 +553,7 @@ int WSAAPI WSAGetLastError(void) { return static_cast<int>(GetLastError()); }
 void WSAAPI WSASetLastError(int err) { SetLastError(static_cast<DWORD>(err)); }
 
 SOCKET WSAAPI socket(int af, int type, int protocol) {
-  return new_socket(af, type, protocol, false);
+  return new_socket(af, type, protocol, true); // inheritable by default, as on Windows
 }
 
 SOCKET WSAAPI WSASocketA(int af, int type, int protocol, LPWSAPROTOCOL_INFOA info, GROUP g,
@@ -654,7 +681,7 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
         pending = static_cast<uint32_t>(r);
     }
   }
-  HANDLE h = handle_insert(obj, GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE, 0);
+  HANDLE h = handle_insert(obj, GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE, HANDLE_FLAG_INHERIT);
   if (!h) {
     SetLastError(WSAEMFILE);
     return INVALID_SOCKET;
