@@ -621,6 +621,18 @@ static void socket_options(void **state) {
   len = sizeof ms;
   assert_int_equal(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (char *)&ms, &len), 0);
   assert_int_equal(ms, 1500);
+  /* A blocking recv that times out fails with WSAETIMEDOUT. */
+  {
+    SOCKET c2, s2;
+    DWORD short_ms = 100;
+    char b;
+    tcp_pair(&c2, &s2);
+    assert_int_equal(setsockopt(s2, SOL_SOCKET, SO_RCVTIMEO, (char *)&short_ms, sizeof short_ms),
+                     0);
+    expect_error(recv(s2, &b, 1, 0), SOCKET_ERROR, WSAETIMEDOUT, "recv past SO_RCVTIMEO");
+    closesocket(c2);
+    closesocket(s2);
+  }
   assert_int_equal(setsockopt(s, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof lg), 0);
   len = sizeof lg2;
   assert_int_equal(getsockopt(s, SOL_SOCKET, SO_LINGER, (char *)&lg2, &len), 0);

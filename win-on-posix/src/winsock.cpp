@@ -781,6 +781,8 @@ int do_send(SOCKET s, const char *buf, int len, int flags, const struct sockaddr
   }
   if (err == ENOTCONN && !sock->stream())
     return fail_wsa(WSAEDESTADDRREQ);
+  if (err == EAGAIN && !sock->nonblocking_)
+    return fail_wsa(WSAETIMEDOUT); // SO_SNDTIMEO ran out
   return fail_errno_wsa(err);
 }
 
@@ -812,12 +814,12 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
   if (selected && !(n < 0 && err != EAGAIN))
     sock->after_recv(n, size_t(len), edges);
   if (n < 0) {
-    if (err == ECONNRESET || err == EAGAIN) {
+    if (err == ECONNRESET) {
       std::lock_guard lock(sock->mu_);
-      if (sock->sticky_error_ && err != EAGAIN) {
-        sock->sticky_error_ = 0;
-      }
+      sock->sticky_error_ = 0; // reported now
     }
+    if (err == EAGAIN && !sock->nonblocking_)
+      return fail_wsa(WSAETIMEDOUT); // SO_RCVTIMEO ran out, as Windows reports it
     return fail_errno_wsa(err);
   }
   if (n == 0 && sock->stream() && len > 0) {
