@@ -1151,6 +1151,38 @@ static void fd_close_reset(void **state) {
   WSACloseEvent(ev);
 }
 
+static void udp_fd_read_per_datagram(void **state) {
+  SOCKET a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), b = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in aa = loopback(0);
+  int len = sizeof aa;
+  WSAEVENT ev = new_event();
+  WSANETWORKEVENTS ne;
+  char buf[16];
+  (void)state;
+  assert_int_equal(bind(a, (struct sockaddr *)&aa, sizeof aa), 0);
+  assert_int_equal(getsockname(a, (struct sockaddr *)&aa, &len), 0);
+  /* A datagram socket can send from the start. */
+  assert_int_equal(WSAEventSelect(a, ev, FD_READ | FD_WRITE), 0);
+  ne = wait_events(a, ev, "FD_WRITE on a UDP socket");
+  assert_int_equal(ne.lNetworkEvents, FD_WRITE);
+  assert_int_equal(sendto(b, "one", 3, 0, (struct sockaddr *)&aa, sizeof aa), 3);
+  ne = wait_events(a, ev, "FD_READ for a datagram");
+  assert_int_equal(ne.lNetworkEvents, FD_READ);
+  assert_int_equal(sendto(b, "two", 3, 0, (struct sockaddr *)&aa, sizeof aa), 3);
+  expect_quiet(a, ev, "second datagram before a recv");
+  /* Each recv takes one datagram; one is left, so FD_READ is recorded again. */
+  assert_int_equal(recv(a, buf, sizeof buf, 0), 3);
+  assert_memory_equal(buf, "one", 3);
+  ne = wait_events(a, ev, "FD_READ for the datagram left");
+  assert_int_equal(ne.lNetworkEvents, FD_READ);
+  assert_int_equal(recv(a, buf, sizeof buf, 0), 3);
+  assert_memory_equal(buf, "two", 3);
+  expect_quiet(a, ev, "no datagram left");
+  closesocket(a);
+  closesocket(b);
+  WSACloseEvent(ev);
+}
+
 static void pending_conditions_at_select_time(void **state) {
   SOCKET c, s;
   WSAEVENT ev = new_event(), ev2 = new_event();
@@ -1376,6 +1408,7 @@ static const struct CMUnitTest tests[] = {
     CASE(fd_oob),
     CASE(fd_close_graceful_after_data),
     CASE(fd_close_reset),
+    CASE(udp_fd_read_per_datagram),
     CASE(pending_conditions_at_select_time),
     CASE(sixty_sockets_in_one_wait),
     CASE(echo_server_and_clients_in_processes),

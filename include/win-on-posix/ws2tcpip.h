@@ -6,6 +6,10 @@
 
 #include "winsock2.h"
 
+#if !defined(_MSC_VER)
+#include <unistd.h> /* the C library's socklen_t first (include-guarded), then ours */
+#endif
+
 WOP_BEGIN_DECLS
 
 typedef int wop_socklen_t; /* int, as on Windows */
