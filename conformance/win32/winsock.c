@@ -1183,6 +1183,21 @@ static void udp_fd_read_per_datagram(void **state) {
   WSACloseEvent(ev);
 }
 
+/* A datagram connect completes at once, and is still reported with FD_CONNECT. */
+static void udp_connect_records_fd_connect(void **state) {
+  SOCKET b = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  struct sockaddr_in aa = loopback(9); /* any address: nothing is sent */
+  WSAEVENT ev = new_event();
+  WSANETWORKEVENTS ne;
+  (void)state;
+  assert_int_equal(WSAEventSelect(b, ev, FD_CONNECT), 0);
+  assert_int_equal(connect(b, (struct sockaddr *)&aa, sizeof aa), 0);
+  ne = wait_for(b, ev, FD_CONNECT, "FD_CONNECT on UDP");
+  assert_int_equal(ne.iErrorCode[FD_CONNECT_BIT], 0);
+  closesocket(b);
+  WSACloseEvent(ev);
+}
+
 static void pending_conditions_at_select_time(void **state) {
   SOCKET c, s;
   WSAEVENT ev = new_event(), ev2 = new_event();
@@ -1409,6 +1424,7 @@ static const struct CMUnitTest tests[] = {
     CASE(fd_close_graceful_after_data),
     CASE(fd_close_reset),
     CASE(udp_fd_read_per_datagram),
+    CASE(udp_connect_records_fd_connect),
     CASE(pending_conditions_at_select_time),
     CASE(sixty_sockets_in_one_wait),
     CASE(echo_server_and_clients_in_processes),

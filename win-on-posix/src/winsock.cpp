@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -147,7 +148,7 @@ public:
   int close_error_ = 0;      // FD_CLOSE's code: 0 graceful, WSAECONNRESET...
   int sticky_error_ = 0;     // an errno the reactor took with SO_ERROR, for the next call
   int connect_error_ = 0;    // a failed non-blocking connect, for SO_ERROR
-  bool shut_rd_ = false, shut_wr_ = false;
+  std::atomic<bool> shut_rd_{false}, shut_wr_{false}; // read on the data path unlocked
   bool exclusive_ = false;
   uint64_t watch_ = 0;
   std::atomic<uint32_t> read_edges_{0}, write_edges_{0};
@@ -253,11 +254,11 @@ public:
   // since the call, a filled buffer or a datagram say it may; then the kernel is asked
   // (FIONREAD). A short stream read with no edge since needs no question: the queue was
   // empty, and later data brings an edge.
-  void after_recv(ssize_t n, size_t len, uint32_t edges) {
+  void after_recv(ssize_t n, size_t len, uint32_t edges, bool peek = false) {
     std::lock_guard lock(mu_);
     enabled_ |= FD_READ | FD_OOB;
     bool maybe = read_edges_.load(std::memory_order_seq_cst) != edges ||
-                 (n > 0 && (size_t(n) == len || !stream()));
+                 (n > 0 && (size_t(n) == len || !stream() || peek));
     if (maybe && readable_bytes() > 0)
       record(FD_READ, 0);
     if (peer_closed_)
@@ -303,10 +304,14 @@ bool SocketObject::read(void *buf, DWORD len, DWORD *done) {
 bool SocketObject::write(const void *buf, DWORD len, DWORD *done) {
   DWORD sent = 0;
   while (sent < len) {
+    uint32_t edges = write_edges_.load(std::memory_order_seq_cst);
     ssize_t n = lx::send(fd_, static_cast<const char *>(buf) + sent, len - sent, 0);
     if (n < 0) {
+      int e = errno;
+      if (e == EAGAIN && selected_.load(std::memory_order_acquire))
+        after_send_blocked(edges);
       *done = sent;
-      return fail(static_cast<DWORD>(wsa_from_errno(errno)));
+      return fail(static_cast<DWORD>(wsa_from_errno(e)));
     }
     sent += static_cast<DWORD>(n);
   }
@@ -521,7 +526,7 @@ extern "C" {
 
 int WSAAPI WSAStartup(WORD version, LPWSADATA data) {
   BYTE major = LOBYTE(version), minor = HIBYTE(version);
-  if (major < 1 || (major == 1 && minor < 1 && false))
+  if (major < 1) // Winsock 1.0 is the oldest there is
     return WSAVERNOTSUPPORTED;
   if (!data)
     return WSAEFAULT;
@@ -720,7 +725,8 @@ int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
   int err = r < 0 ? errno : 0;
   std::lock_guard lock(sock->mu_);
   if (r == 0) {
-    if (sock->state_ != SockState::Connected) {
+    // A datagram connect "completes" at once, and Windows says so with FD_CONNECT too.
+    if (sock->state_ != SockState::Connected || !sock->stream()) {
       sock->state_ = SockState::Connected;
       sock->record(FD_CONNECT, 0);
       sock->enabled_ |= FD_WRITE;
@@ -812,7 +818,7 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
   int err = n < 0 ? errno : 0;
   const bool selected = sock->selected_.load(std::memory_order_acquire);
   if (selected && !(n < 0 && err != EAGAIN))
-    sock->after_recv(n, size_t(len), edges);
+    sock->after_recv(n, size_t(len), edges, (flags & MSG_PEEK) != 0);
   if (n < 0) {
     if (err == ECONNRESET) {
       std::lock_guard lock(sock->mu_);
