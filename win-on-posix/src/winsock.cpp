@@ -111,6 +111,21 @@ struct KAddrBuf {
   alignas(8) unsigned char b[128];
 };
 
+class SocketObject;
+
+// The socket's lock. Waiters on an event set under it are woken after it is released, so a
+// woken thread's first call (WSAEnumNetworkEvents) does not find it still held.
+class SockLock {
+public:
+  explicit SockLock(SocketObject &s);
+  ~SockLock();
+  SockLock(const SockLock &) = delete;
+  SockLock &operator=(const SockLock &) = delete;
+
+private:
+  SocketObject &s_;
+};
+
 class SocketObject final : public Object, public std::enable_shared_from_this<SocketObject> {
 public:
   SocketObject(int fd, int family, int type) : fd_(fd), family_(family), type_(type) {
@@ -152,6 +167,7 @@ public:
   bool exclusive_ = false;
   uint64_t watch_ = 0;
   std::atomic<uint32_t> read_edges_{0}, write_edges_{0};
+  std::shared_ptr<SyncObject> pending_wake_; // an event set under mu_, to wake after it
 
 private:
   const int fd_, family_, type_;
@@ -169,12 +185,12 @@ public:
     sync_lock(s);
     s->signalled = 1;
     sync_unlock(s);
-    s->word.notify();
+    pending_wake_ = event_; // woken once mu_ is released (SockLock)
   }
 
   // Folds readiness (epoll/poll bits, which have the same values) into the record.
   void on_events(uint32_t e) {
-    std::lock_guard lock(mu_);
+    SockLock lock(*this);
     const bool err = e & lx::kEpollErr;
     switch (state_) {
     case SockState::Fresh: return; // an unconnected socket polls as hung up: nothing to say
@@ -255,7 +271,7 @@ public:
   // (FIONREAD). A short stream read with no edge since needs no question: the queue was
   // empty, and later data brings an edge.
   void after_recv(ssize_t n, size_t len, uint32_t edges, bool peek = false) {
-    std::lock_guard lock(mu_);
+    SockLock lock(*this);
     enabled_ |= FD_READ | FD_OOB;
     bool maybe = read_edges_.load(std::memory_order_seq_cst) != edges ||
                  (n > 0 && (size_t(n) == len || !stream() || peek));
@@ -266,7 +282,7 @@ public:
   }
 
   void after_send_blocked(uint32_t edges) {
-    std::lock_guard lock(mu_);
+    SockLock lock(*this);
     enabled_ |= FD_WRITE;
     if (write_edges_.load(std::memory_order_seq_cst) != edges)
       record(FD_WRITE, 0);
@@ -288,6 +304,15 @@ public:
     return true;
   }
 };
+
+SockLock::SockLock(SocketObject &s) : s_(s) { s_.mu_.lock(); }
+
+SockLock::~SockLock() {
+  std::shared_ptr<SyncObject> wake = std::move(s_.pending_wake_);
+  s_.mu_.unlock();
+  if (wake)
+    wake->state()->word.notify();
+}
 
 bool SocketObject::read(void *buf, DWORD len, DWORD *done) {
   uint32_t edges = read_edges_.load(std::memory_order_seq_cst);
@@ -469,7 +494,7 @@ const OptMap *find_opt(int level, int name, int *err) {
 }
 
 int pending_error(SocketObject &s) {
-  std::lock_guard lock(s.mu_);
+  SockLock lock(s);
   int e = s.sticky_error_ ? s.sticky_error_ : s.connect_error_;
   s.sticky_error_ = 0;
   s.connect_error_ = 0;
@@ -618,7 +643,7 @@ int WSAAPI listen(SOCKET s, int backlog) {
     backlog = backlog == SOMAXCONN ? INT_MAX : -backlog; // SOMAXCONN_HINT(n) is -n
   if (lx::listen(sock->fd(), backlog) < 0)
     return fail_errno_wsa(errno == EDESTADDRREQ ? EINVAL : errno);
-  std::lock_guard lock(sock->mu_);
+  SockLock lock(*sock);
   sock->state_ = SockState::Listening;
   return 0;
 }
@@ -632,7 +657,7 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
     return INVALID_SOCKET;
   }
   {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->state_ != SockState::Listening) {
       SetLastError(WSAEINVAL);
       return INVALID_SOCKET;
@@ -644,7 +669,7 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
   int err = errno;
   if (sock->selected_.load(std::memory_order_acquire)) {
     // FD_ACCEPT is re-enabled; another pending connection records it again.
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     sock->enabled_ |= FD_ACCEPT;
     if (fd >= 0 && (lx::poll_one(sock->fd(), lx::kPollIn, 0) & lx::kPollIn))
       sock->record(FD_ACCEPT, 0);
@@ -664,7 +689,7 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
   std::shared_ptr<SyncObject> ev;
   LONG mask = 0;
   {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->selected_.load() && sock->mask_) {
       ev = sock->event_;
       mask = sock->mask_;
@@ -673,7 +698,7 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
   uint32_t pending = 0;
   if (mask) {
     lx::set_nonblocking(fd, true);
-    std::lock_guard lock(obj->mu_);
+    SockLock lock(*obj);
     obj->nonblocking_ = true;
     obj->event_ = ev;
     obj->mask_ = mask;
@@ -706,7 +731,7 @@ int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
   if (int e = addr_in(name, namelen, &a))
     return fail_wsa(e);
   {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->state_ == SockState::Listening)
       return fail_wsa(WSAEINVAL);
     if (sock->state_ == SockState::Connecting)
@@ -717,13 +742,13 @@ int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
   {
     // Connecting before the call: on loopback the reactor may see the outcome before
     // connect returns.
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->stream())
       sock->state_ = SockState::Connecting;
   }
   int r = lx::connect(sock->fd(), a.b, a.len);
   int err = r < 0 ? errno : 0;
-  std::lock_guard lock(sock->mu_);
+  SockLock lock(*sock);
   if (r == 0) {
     // A datagram connect "completes" at once, and Windows says so with FD_CONNECT too.
     if (sock->state_ != SockState::Connected || !sock->stream()) {
@@ -779,7 +804,7 @@ int do_send(SOCKET s, const char *buf, int len, int flags, const struct sockaddr
   if (err == EAGAIN && sock->selected_.load(std::memory_order_acquire))
     sock->after_send_blocked(edges);
   if (err == EPIPE || err == ECONNRESET) {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->sticky_error_) {
       err = sock->sticky_error_;
       sock->sticky_error_ = 0;
@@ -806,7 +831,7 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
   if (sock->shut_rd_)
     return fail_wsa(WSAESHUTDOWN);
   if (sock->stream()) {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->state_ == SockState::Listening || sock->state_ == SockState::Fresh)
       return fail_wsa(WSAENOTCONN);
   }
@@ -821,7 +846,7 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
     sock->after_recv(n, size_t(len), edges, (flags & MSG_PEEK) != 0);
   if (n < 0) {
     if (err == ECONNRESET) {
-      std::lock_guard lock(sock->mu_);
+      SockLock lock(*sock);
       sock->sticky_error_ = 0; // reported now
     }
     if (err == EAGAIN && !sock->nonblocking_)
@@ -830,7 +855,7 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
   }
   if (n == 0 && sock->stream() && len > 0) {
     // The reactor may have taken a reset with SO_ERROR: report it as recv would have.
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (sock->sticky_error_) {
       int e = sock->sticky_error_;
       sock->sticky_error_ = 0;
@@ -870,7 +895,7 @@ int WSAAPI shutdown(SOCKET s, int how) {
     return fail_wsa(WSAEINVAL);
   if (lx::shutdown(sock->fd(), how) < 0)
     return fail_errno_wsa(errno);
-  std::lock_guard lock(sock->mu_);
+  SockLock lock(*sock);
   if (how != SD_SEND)
     sock->shut_rd_ = true;
   if (how != SD_RECEIVE)
@@ -1045,7 +1070,7 @@ int WSAAPI ioctlsocket(SOCKET s, LONG cmd, u_long *argp) {
     return fail_wsa(WSAEFAULT);
   switch (cmd) {
   case FIONBIO: {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     if (!*argp && sock->selected_.load() && sock->mask_)
       return fail_wsa(WSAEINVAL); // WSAEventSelect keeps it non-blocking
     if (lx::set_nonblocking(sock->fd(), *argp != 0) < 0)
@@ -1133,7 +1158,7 @@ int WSAAPI wop_select(int, wop_fd_set *rd, wop_fd_set *wr, wop_fd_set *ex,
     auto &s = *socks[j];
     short re = items[j].revents;
     int k = where[j].first;
-    std::lock_guard lock(s.mu_);
+    SockLock lock(s);
     if (s.state_ == SockState::Connecting && (re & (lx::kPollOut | lx::kPollErr | lx::kPollHup))) {
       int so = 0;
       unsigned len = sizeof so;
@@ -1446,7 +1471,7 @@ int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT ev, LONG events) {
     return fail_errno_wsa(errno);
   short poll_for = 0;
   {
-    std::lock_guard lock(sock->mu_);
+    SockLock lock(*sock);
     sock->nonblocking_ = true;
     sock->event_ = obj;
     sock->mask_ = events;
@@ -1486,7 +1511,7 @@ int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT ev, LPWSANETWORKEVENTS out) {
     if (!obj)
       return fail_wsa(WSAEINVAL);
   }
-  std::lock_guard lock(sock->mu_);
+  SockLock lock(*sock);
   if (obj) { // reset under the socket's lock, so a new record is never lost
     SharedSync *st = obj->state();
     sync_lock(st);
