@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <dlfcn.h>
 #include <thread>
 #include <vector>
 
@@ -94,6 +95,29 @@ void stress_read(SOCKET c, SOCKET s, WSAEVENT ev, int bufsize) {
   }
   sender.join();
   EXPECT_EQ(got, sent_total);
+}
+
+// Needs a window message queue, which this layer has not: a clear failure, not a stub.
+TEST_F(Winsock, AsyncSelectIsNotSupported) {
+  EXPECT_EQ(WSAAsyncSelect(s_, nullptr, 0x400, FD_READ), SOCKET_ERROR);
+  EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+  EXPECT_EQ(WSAAsyncSelect(INVALID_SOCKET, nullptr, 0x400, FD_READ), SOCKET_ERROR);
+  EXPECT_EQ(WSAGetLastError(), WSAENOTSOCK);
+}
+
+// The socket functions link under their own names, so the C library's stay usable in the
+// same process (a library calling socket(2) is not handed a Winsock SOCKET).
+TEST_F(Winsock, LinkNamesDoNotInterposeTheCLibrary) {
+  using libc_socket_fn = int (*)(int, int, int);
+  using libc_close_fn = int (*)(int);
+  auto libc_socket = reinterpret_cast<libc_socket_fn>(dlsym(RTLD_DEFAULT, "socket"));
+  auto libc_close = reinterpret_cast<libc_close_fn>(dlsym(RTLD_DEFAULT, "close"));
+  ASSERT_NE(libc_socket, nullptr);
+  EXPECT_NE(reinterpret_cast<void *>(libc_socket), reinterpret_cast<void *>(&socket));
+  int fd = libc_socket(2 /* Linux AF_INET */, 1 /* SOCK_STREAM */, 0);
+  EXPECT_GE(fd, 0);
+  EXPECT_LT(fd, 4096); // a descriptor, not a handle value from our table
+  libc_close(fd);
 }
 
 TEST_F(Winsock, FdReadNeverLostWithSmallBuffers) { stress_read(c_, s_, ev_, 7); }
