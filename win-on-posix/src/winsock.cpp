@@ -845,9 +845,16 @@ int do_recv(SOCKET s, char *buf, int len, int flags, struct sockaddr *from, int 
   if (selected && !(n < 0 && err != EAGAIN))
     sock->after_recv(n, size_t(len), edges, (flags & MSG_PEEK) != 0);
   if (n < 0) {
-    if (err == ECONNRESET) {
+    if (err == ECONNRESET && sock->stream()) {
+      // Reported now; if this recv took the reset before the reactor saw it, FD_CLOSE must
+      // still carry WSAECONNRESET.
       SockLock lock(*sock);
-      sock->sticky_error_ = 0; // reported now
+      sock->sticky_error_ = 0;
+      if (!sock->peer_closed_) {
+        sock->peer_closed_ = true;
+        sock->close_error_ = WSAECONNRESET;
+      }
+      sock->check_close();
     }
     if (err == EAGAIN && !sock->nonblocking_)
       return fail_wsa(WSAETIMEDOUT); // SO_RCVTIMEO ran out, as Windows reports it
