@@ -50,9 +50,11 @@
 
 WOP_BEGIN_DECLS
 
+#ifndef __u_char_defined /* the C library's (same types) when it made them */
 typedef unsigned char u_char;
 typedef unsigned short u_short;
 typedef unsigned int u_int;
+#endif
 typedef ULONG wop_u_long; /* 32-bit, as on Windows */
 #define u_long wop_u_long
 typedef UINT_PTR SOCKET;
