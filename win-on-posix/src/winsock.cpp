@@ -652,7 +652,8 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
   auto sock = get_socket(s);
   if (!sock)
     return INVALID_SOCKET;
-  if (addr && (!addrlen || *addrlen < int(sizeof(SOCKADDR_IN)))) {
+  const int need = sock->family() == AF_INET6 ? int(sizeof(SOCKADDR_IN6)) : int(sizeof(SOCKADDR_IN));
+  if (addr && (!addrlen || *addrlen < need)) { // checked first: no connection is taken
     SetLastError(WSAEFAULT);
     return INVALID_SOCKET;
   }
@@ -1141,13 +1142,16 @@ int WSAAPI wop_select(int, wop_fd_set *rd, wop_fd_set *wr, wop_fd_set *ex,
   }
   if (timeout && (timeout->tv_sec < 0 || timeout->tv_usec < 0))
     return fail_wsa(WSAEINVAL);
+  // Timeouts beyond a year are treated as none (and cannot overflow the clock arithmetic).
+  const bool forever = !timeout || timeout->tv_sec > 365L * 24 * 3600;
   const uint64_t deadline =
-      timeout ? monotonic_ns() + uint64_t(timeout->tv_sec) * 1000000000u +
-                    uint64_t(timeout->tv_usec) * 1000u
-              : 0;
+      forever ? 0
+              : monotonic_ns() + uint64_t(timeout->tv_sec) * 1000000000u +
+                    uint64_t(timeout->tv_usec % 1000000) * 1000u +
+                    uint64_t(timeout->tv_usec / 1000000) * 1000000000u;
   for (;;) {
     int ms = -1;
-    if (timeout) {
+    if (!forever) {
       uint64_t now = monotonic_ns();
       ms = now >= deadline ? 0 : int(std::min<uint64_t>((deadline - now + 999999) / 1000000, INT_MAX));
     }
