@@ -1030,6 +1030,33 @@ static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
   remove(path);
 }
 
+/* docs/examples/posix/shm_sem.c, built next to this binary: 4 workers add 500 each to a
+ * counter in a shm segment under a semaphore; the example exits 0 when the total is exact
+ * (and removes both objects). */
+static void example_shm_sem_counter_is_exact(void **state) {
+  char exe[1024];
+  const char *self = conf_self();
+  const char *slash = strrchr(self, '/');
+  const char *bslash = strrchr(self, '\\');
+  size_t dir;
+  pid_t pid;
+  char *argv[4];
+  int rc;
+  (void)state;
+  if (bslash && (!slash || bslash > slash))
+    slash = bslash;
+  dir = slash ? (size_t)(slash - self) + 1 : 0;
+  snprintf(exe, sizeof exe, "%.*sexample-posix-shm-sem", (int)dir, self);
+  argv[0] = exe;
+  argv[1] = (char *)"4";
+  argv[2] = (char *)"500";
+  argv[3] = NULL;
+  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
+  if (rc != 0)
+    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
+  assert_int_equal(conf_wait_exit_code(pid, "example-posix-shm-sem"), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(sem_private_set_values_and_stat),
     cmocka_unit_test(sem_array_is_all_or_nothing),
@@ -1049,6 +1076,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(sem_waiter_is_not_starved_by_relocking),
     cmocka_unit_test(sem_lock_protects_shared_counter),
     cmocka_unit_test(sem_ipcs_lists_and_ipcrm_removes),
+    cmocka_unit_test(example_shm_sem_counter_is_exact),
 };
 
 static const struct conf_role roles[] = {
