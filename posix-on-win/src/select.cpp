@@ -724,7 +724,7 @@ bool wait_any(const WaitSet &set, const std::vector<Watch> &ws, DWORD ms,
       return true;
     if (r == WAIT_FAILED)
       return fail_win32() == 0;
-    collect_signalled(set, 0, n, fired);
+    sweep(set, ws, fired);
     return true;
   }
   // More than 64: the first 63 are the caller's, the rest go to helpers, 63 each.
@@ -858,12 +858,24 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
     }
   }
   set.others = set.handles.size();
+  // A watcher's event once, however often its fd is listed (poll allows repeats; a wait
+  // may not list a handle twice); every entry of that fd is swept.
+  std::vector<const FdWatch *> seen;
   for (size_t i = 0; i < ws.size(); ++i)
     if (ws[i].src == Src::Pipe && ws[i].ev) {
+      set.pipes.push_back(i);
+      seen.push_back(ws[i].fw);
+    }
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  for (size_t i : set.pipes) {
+    auto it = std::lower_bound(seen.begin(), seen.end(), ws[i].fw);
+    if (it != seen.end() && *it == ws[i].fw) {
+      seen.erase(it);
       set.handles.push_back(ws[i].ev);
       set.owner.push_back(i);
-      set.pipes.push_back(i);
     }
+  }
   std::vector<size_t> fired;
   while (!failed) {
     DWORD ms = deadline.wait_ms();
