@@ -788,6 +788,8 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
       continue;
     auto st = fd_state(e.fd);
     if (!st) {
+      if (for_select) // select: a set fd that is not open fails the call
+        return fail_errno(EBADF);
       e.revents = kNval;
       ++nval;
       continue;
@@ -932,8 +934,6 @@ int select_core(int nfds, pow_fd_set *r, pow_fd_set *w, pow_fd_set *x, const Dea
       ev |= POW_POLLPRI;
     if (!ev)
       continue;
-    if (!fd_state(fd))
-      return fail_errno(EBADF);
     entries.push_back(pow_pollfd{fd, ev, 0});
   }
   int got = poll_core(entries.data(), entries.size(), dl, true);
