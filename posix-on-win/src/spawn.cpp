@@ -262,7 +262,7 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
     for (auto &[fd, c] : table) // FIFO ends: the child becomes a registered holder
       if (c.kind != FdKind::Crt && c.kind != FdKind::Socket &&
           handles[static_cast<size_t>(fd)] != INVALID_HANDLE_VALUE)
-        fifo_handed_over(FdState{c.kind, c.handle, c.file, false}, pi.hProcess,
+        fifo_handed_over(FdState{c.kind, c.handle, c.file, false, nullptr}, pi.hProcess,
                          handles[static_cast<size_t>(fd)]);
   for (HANDLE h : dups)
     CloseHandle(h);
