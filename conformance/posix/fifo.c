@@ -828,19 +828,12 @@ static void request_reply_server_with_8_clients(void **state) {
  * `example-posix-fifo-server FIFO 3` serves three `example-posix-fifo-client FIFO ID N`. */
 static void example_fifo_server_and_clients(void **state) {
   char server[1024], client[1024], path[64], id[3][4];
-  const char *self = conf_self();
-  const char *slash = strrchr(self, '/');
-  const char *bslash = strrchr(self, '\\');
-  size_t dir;
   pid_t spid, cpids[3];
   char *argv[6];
   int i, rc;
   (void)state;
-  if (bslash && (!slash || bslash > slash))
-    slash = bslash;
-  dir = slash ? (size_t)(slash - self) + 1 : 0;
-  snprintf(server, sizeof server, "%.*sexample-posix-fifo-server", (int)dir, self);
-  snprintf(client, sizeof client, "%.*sexample-posix-fifo-client", (int)dir, self);
+  conf_sibling("example-posix-fifo-server", server, sizeof server);
+  conf_sibling("example-posix-fifo-client", client, sizeof client);
   tmp_path(path, sizeof path, "example");
   make_fifo(path); /* so that clients can open it before the server runs */
   argv[0] = server;

@@ -1034,27 +1034,9 @@ static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
  * counter in a shm segment under a semaphore; the example exits 0 when the total is exact
  * (and removes both objects). */
 static void example_shm_sem_counter_is_exact(void **state) {
-  char exe[1024];
-  const char *self = conf_self();
-  const char *slash = strrchr(self, '/');
-  const char *bslash = strrchr(self, '\\');
-  size_t dir;
-  pid_t pid;
-  char *argv[4];
-  int rc;
+  static const char *const args[] = {"4", "500", NULL};
   (void)state;
-  if (bslash && (!slash || bslash > slash))
-    slash = bslash;
-  dir = slash ? (size_t)(slash - self) + 1 : 0;
-  snprintf(exe, sizeof exe, "%.*sexample-posix-shm-sem", (int)dir, self);
-  argv[0] = exe;
-  argv[1] = (char *)"4";
-  argv[2] = (char *)"500";
-  argv[3] = NULL;
-  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
-  if (rc != 0)
-    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
-  assert_int_equal(conf_wait_exit_code(pid, "example-posix-shm-sem"), 0);
+  assert_int_equal(conf_run_sibling("example-posix-shm-sem", args), 0);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -306,27 +306,9 @@ static void socket_fd_reaches_spawned_child(void **state) {
  * serves 4 spawned clients of 50 lines each over loopback TCP and exits 0 when every reply
  * matched and every client exited 0. */
 static void example_select_server_serves_clients(void **state) {
-  char exe[1024];
-  const char *self = conf_self();
-  const char *slash = strrchr(self, '/');
-  const char *bslash = strrchr(self, '\\');
-  size_t dir;
-  pid_t pid;
-  char *argv[4];
-  int rc;
+  static const char *const args[] = {"4", "50", NULL};
   (void)state;
-  if (bslash && (!slash || bslash > slash))
-    slash = bslash;
-  dir = slash ? (size_t)(slash - self) + 1 : 0;
-  snprintf(exe, sizeof exe, "%.*sexample-posix-select-server", (int)dir, self);
-  argv[0] = exe;
-  argv[1] = (char *)"4";
-  argv[2] = (char *)"50";
-  argv[3] = NULL;
-  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
-  if (rc != 0)
-    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
-  assert_int_equal(conf_wait_exit_code(pid, "example-posix-select-server"), 0);
+  assert_int_equal(conf_run_sibling("example-posix-select-server", args), 0);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -86,40 +86,11 @@ bool split_name(const std::string &raw, std::string *host, std::string *rest) {
 
 // <runtime dir>/mailslot, created 0700 on first use; empty with the last error set.
 const std::string &slot_dir() {
-  static std::string dir = [] {
-    const std::string &base = runtime_dir();
-    if (base.empty())
-      return std::string();
-    std::string d = base + "/mailslot";
-    struct stat st;
-    if ((::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) || ::lstat(d.c_str(), &st) < 0 ||
-        !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
-      return std::string();
-    return d;
-  }();
+  static const std::string dir = private_subdir("mailslot");
   if (dir.empty())
     fail(ERROR_ACCESS_DENIED);
   return dir;
 }
-
-// Serialises creation and cleanup of names (released when it goes out of scope).
-class DirLock {
-public:
-  explicit DirLock(const std::string &dir) {
-    fd_ = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ >= 0)
-      while (::flock(fd_, LOCK_EX) < 0 && errno == EINTR) {
-      }
-  }
-  ~DirLock() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-
-private:
-  int fd_ = -1;
-};
 
 // The socket file's name: "s-<id>-<max size>-<read timeout>" (hex).
 struct SocketInfo {
