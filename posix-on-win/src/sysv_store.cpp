@@ -367,15 +367,20 @@ int find_key(Kind k, int32_t key) {
   return -1;
 }
 
-bool has_perm(const Entry &e, int flg) {
+bool perm_allows(uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid, uint32_t mode,
+                 int flg) {
   unsigned requested = static_cast<unsigned>((flg >> 6) | (flg >> 3) | flg) & 7u;
-  unsigned granted = e.mode;
-  unsigned uid = current_uid(), gid = current_gid();
-  if (uid == e.uid || uid == e.cuid)
+  unsigned granted = mode;
+  unsigned me = current_uid(), group = current_gid();
+  if (me == uid || me == cuid)
     granted >>= 6;
-  else if (gid == e.gid || gid == e.cgid)
+  else if (group == gid || group == cgid)
     granted >>= 3;
   return (requested & ~granted & 7u) == 0;
+}
+
+bool has_perm(const Entry &e, int flg) {
+  return perm_allows(e.uid, e.gid, e.cuid, e.cgid, e.mode, flg);
 }
 
 bool is_owner(const Entry &e) {

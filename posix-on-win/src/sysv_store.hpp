@@ -131,6 +131,9 @@ int find_key(Kind k, int32_t key);
 // Linux's ipcperms: flg's rwx request (any of its three triads) against the owner's, the
 // group's or others' bits as the caller's uid/gid select them.
 bool has_perm(const Entry &e, int flg);
+// The same check on a copy of the permission fields (kept beside an object's data for a
+// fast path that does not lock the store).
+bool perm_allows(uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid, uint32_t mode, int flg);
 // The caller is the owner or the creator (may IPC_SET/IPC_RMID).
 bool is_owner(const Entry &e);
 

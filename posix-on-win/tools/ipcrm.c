@@ -1,5 +1,6 @@
 /* ipcrm for posix-on-win: removes System V objects by id (-m/-q/-s) or key (-M/-Q/-S),
  * with util-linux's messages and exit status (1 if any removal failed). */
+#include <sys/msg.h>
 #include <sys/shm.h>
 
 #include <errno.h>
@@ -13,8 +14,10 @@ static int remove_id(enum kind k, int id) {
   switch (k) {
   case SHM:
     return shmctl(id, IPC_RMID, NULL);
+  case MSG:
+    return msgctl(id, IPC_RMID, NULL);
   default:
-    /* No message queues or semaphore sets exist in this build: every id is invalid. */
+    /* No semaphore sets exist in this build (semget comes later): every id is invalid. */
     errno = EINVAL;
     return -1;
   }
@@ -24,6 +27,8 @@ static int id_of_key(enum kind k, key_t key) {
   switch (k) {
   case SHM:
     return shmget(key, 0, 0);
+  case MSG:
+    return msgget(key, 0);
   default:
     errno = ENOENT;
     return -1;
