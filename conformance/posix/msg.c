@@ -286,15 +286,15 @@ static int role_churn(int argc, char **argv) {
   return 92;
 }
 
-/* no_access KEY ID: the queue has mode 0 (see shm.c's role for why root first becomes
- * nobody). Then, as the owner of a queue of its own, raising msg_qbytes above MSGMNB is
- * EPERM for an unprivileged caller. */
+/* no_access KEY ID OWNER_UID: the queue has mode 0 (see shm.c's role for why root first
+ * becomes nobody); a caller that is not its owner may not remove it. Then, as the owner of
+ * a queue of its own, raising msg_qbytes above MSGMNB is EPERM for an unprivileged caller. */
 static int role_no_access(int argc, char **argv) {
   struct msg m;
   struct msqid_ds ds;
   key_t key;
   int id, own;
-  if (argc < 2)
+  if (argc < 3)
     return 90;
   key = (key_t)strtoul(argv[0], NULL, 0);
   id = atoi(argv[1]);
@@ -318,7 +318,8 @@ static int role_no_access(int argc, char **argv) {
   if (msgctl(id, IPC_STAT, &ds) != -1 || errno != EACCES)
     return 97;
   errno = 0;
-  if (msgctl(id, IPC_RMID, NULL) != -1 || errno != EPERM) /* not the owner */
+  if ((unsigned long)geteuid() != strtoul(argv[2], NULL, 10) &&
+      (msgctl(id, IPC_RMID, NULL) != -1 || errno != EPERM)) /* not the owner */
     return 98;
   own = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
   if (own < 0 || msgctl(own, IPC_STAT, &ds) != 0)
@@ -561,7 +562,7 @@ static void msg_errors(void **state) {
 }
 
 static void msg_mode_bits_and_privilege(void **state) {
-  char path[1024], keybuf[32], idbuf[32];
+  char path[1024], keybuf[32], idbuf[32], uidbuf[32];
   key_t key;
   pid_t pid;
   int id;
@@ -570,7 +571,8 @@ static void msg_mode_bits_and_privilege(void **state) {
   id = create_keyed(path, 0, &key);
   snprintf(keybuf, sizeof keybuf, "0x%08x", (unsigned)key);
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  pid = conf_spawn_role(NULL, "no_access", keybuf, idbuf, NULL);
+  snprintf(uidbuf, sizeof uidbuf, "%lu", (unsigned long)geteuid());
+  pid = conf_spawn_role(NULL, "no_access", keybuf, idbuf, uidbuf);
   assert_int_equal(conf_wait_exit_code(pid, "no_access"), 0);
   rmid(id);
   remove(path);
