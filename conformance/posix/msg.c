@@ -286,6 +286,47 @@ static int role_churn(int argc, char **argv) {
   return 92;
 }
 
+/* echo QID: answers each type-1 message with a type-2 copy until a type-3 message. */
+static int role_echo(int argc, char **argv) {
+  struct msg m;
+  int id;
+  if (argc < 1)
+    return 90;
+  id = atoi(argv[0]);
+  for (;;) {
+    ssize_t n = msgrcv(id, &m, sizeof m.mtext, -3, 0);
+    if (n < 0)
+      return 91;
+    if (m.mtype == 3)
+      return 0;
+    m.mtype = 2;
+    if (msgsnd(id, &m, (size_t)n, 0) != 0)
+      return 92;
+  }
+}
+
+/* ping QID COUNT: COUNT round trips through an echo process (type 1 out, type 2 back), each
+ * checked; then stops the echo. Both processes sleep in msgrcv on one queue for different
+ * types, so a wake-up meant for one must not be taken by the other. */
+static int role_ping(int argc, char **argv) {
+  struct msg m;
+  int id, i, count;
+  if (argc < 2)
+    return 90;
+  id = atoi(argv[0]);
+  count = atoi(argv[1]);
+  for (i = 0; i < count; ++i) {
+    m.mtype = 1;
+    memcpy(m.mtext, &i, sizeof i);
+    if (msgsnd(id, &m, sizeof i, 0) != 0)
+      return 91;
+    if (msgrcv(id, &m, sizeof m.mtext, 2, 0) != (ssize_t)sizeof i || memcmp(m.mtext, &i, sizeof i))
+      return 92;
+  }
+  m.mtype = 3;
+  return msgsnd(id, &m, 0, 0) == 0 ? 0 : 93;
+}
+
 /* no_access KEY ID OWNER_UID: the queue has mode 0 (see shm.c's role for why root first
  * becomes nobody); a caller that is not its owner may not remove it. Then, as the owner of
  * a queue of its own, raising msg_qbytes above MSGMNB is EPERM for an unprivileged caller. */
@@ -696,6 +737,36 @@ static void msg_many_processes_lose_nothing(void **state) {
   rmid(id);
 }
 
+/* Two processes, each blocking in msgrcv for its own type on one queue, ping-pong 3,000
+ * times. A wake-up taken by the wrong sleeper would leave both asleep: the bound catches it
+ * (and the processes are killed, not left behind). */
+static void msg_typed_sleepers_in_two_processes(void **state) {
+  char idbuf[32];
+  pid_t echo, ping;
+  int id = new_queue(), waited = 0, status = 0;
+  pid_t done = 0;
+  (void)state;
+  snprintf(idbuf, sizeof idbuf, "%d", id);
+  echo = conf_spawn_role(NULL, "echo", idbuf, NULL, NULL);
+  ping = conf_spawn_role(NULL, "ping", idbuf, "3000", NULL);
+  while ((done = waitpid(ping, &status, WNOHANG)) == 0 && waited < CONF_WAIT_MS) {
+    conf_sleep_ms(5); /* polling interval of a bounded wait */
+    waited += 5;
+  }
+  if (done != ping) {
+    kill(ping, SIGKILL);
+    kill(echo, SIGKILL);
+    conf_wait_status(ping, "ping");
+    conf_wait_status(echo, "echo");
+    rmid(id);
+    fail_msg("3,000 round trips did not finish within %d ms: a lost wake-up", CONF_WAIT_MS);
+  }
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(conf_wait_exit_code(echo, "echo"), 0);
+  rmid(id);
+}
+
 /* A process killed while it sends and receives leaves every message whole or gone, the
  * counters right and no lock held. */
 static void msg_killed_process_leaves_queue_consistent(void **state) {
@@ -834,6 +905,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(msg_blocked_sender_is_woken),
     cmocka_unit_test(msg_removal_wakes_with_eidrm),
     cmocka_unit_test(msg_many_processes_lose_nothing),
+    cmocka_unit_test(msg_typed_sleepers_in_two_processes),
     cmocka_unit_test(msg_killed_process_leaves_queue_consistent),
     cmocka_unit_test(msg_ipcs_lists_and_ipcrm_removes),
 };
@@ -842,7 +914,8 @@ static const struct conf_role roles[] = {
     {"recv_one", role_recv_one},       {"send_one", role_send_one},
     {"wait_removed", role_wait_removed}, {"stress_send", role_stress_send},
     {"stress_recv", role_stress_recv}, {"churn", role_churn},
-    {"no_access", role_no_access},
+    {"no_access", role_no_access},     {"echo", role_echo},
+    {"ping", role_ping},
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)

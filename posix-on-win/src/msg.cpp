@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -49,20 +50,39 @@ struct MsgHdr {
 };
 static_assert(sizeof(MsgHdr) == 16);
 
-struct alignas(4096) QueueHead {
-  std::atomic<uint64_t> lock; // 0, or the holder's token (pid and start time)
-  uint32_t magic;
-  std::atomic<uint32_t> removed; // IPC_RMID: waiters wake with EIDRM
-  std::atomic<uint64_t> pos;     // head | tail << 24 | ring << 48: the commit word
-  // Derived from the contents; recounted by repair().
-  uint64_t qnum, cbytes, footprint;
-  uint64_t qbytes;
-  int64_t lspid, lrpid, stime, rtime;
-  // The permissions (the store's entry has them too; IPC_SET changes both).
-  uint32_t uid, gid, cuid, cgid, mode;
-  std::atomic<uint32_t> send_waiters, recv_waiters; // sleepers registered under the lock
-  std::atomic<uint64_t> change; // bumped by every change: spinning waiters watch it
+// A thread asleep in msgsnd/msgrcv: woken through its event (thread_event()).
+struct Sleeper {
+  uint64_t token; // 0: free slot; else the process's lock token
+  uint32_t tid;
+  uint32_t side; // 0 receive, 1 send
 };
+constexpr int kSleepers = 120;
+
+struct alignas(4096) QueueHead {
+  // First cache line: everything an operation changes, so that it moves once per operation.
+  std::atomic<uint64_t> lock; // 0, or the holder's token (pid and start time)
+  std::atomic<uint64_t> pos;  // head | tail << 24 | ring << 48: the commit word
+  // Derived from the contents; recounted by repair(). (At most MSGMNB of each.)
+  uint32_t qnum, cbytes, footprint;
+  uint32_t qbytes;
+  std::atomic<uint32_t> removed; // IPC_RMID: waiters wake with EIDRM
+  uint32_t lspid, lrpid;
+  uint32_t pad0;
+  int64_t stime, rtime;
+  // Read-mostly: the permissions (the store's entry has them too; IPC_SET changes both),
+  // the sleepers registered under the lock.
+  alignas(64) uint32_t magic;
+  uint32_t uid, gid, cuid, cgid, mode;
+  std::atomic<uint32_t> waiters[2]; // sleepers registered per side (0 receive, 1 send)
+  // Bumped by every change; spinning waiters watch it. A cache line of its own, so that
+  // their polling does not pull the lock's line away from its holder.
+  alignas(64) std::atomic<uint64_t> change;
+  // Who sleeps, each on its own thread's event: a wake-up cannot be taken by another
+  // sleeper (a semaphore shared by receivers of different types would allow that).
+  alignas(64) Sleeper sleepers[kSleepers];
+};
+static_assert(offsetof(QueueHead, magic) == 64);
+static_assert(sizeof(QueueHead) == 4096);
 
 struct QueueFile {
   QueueHead h;
@@ -125,7 +145,7 @@ template <class F> void walk(QueueFile *q, uint64_t pos, F f) {
 
 // Recounts what a dead lock holder may have left half-updated.
 void repair(QueueFile *q) {
-  uint64_t qnum = 0, cbytes = 0, foot = 0;
+  uint32_t qnum = 0, cbytes = 0, foot = 0;
   walk(q, q->h.pos.load(), [&](uint32_t, MsgHdr *m, uint32_t st) {
     if (st == kLiveMsg) {
       ++qnum;
@@ -169,28 +189,16 @@ void qunlock(QueueFile *q) { q->h.lock.store(0, std::memory_order_release); }
 // A queue as this process has it mapped.
 struct Queue {
   QueueFile *q = nullptr;
-  HANDLE send_sem = nullptr, recv_sem = nullptr;
   uint64_t cookie = 0;
   int index = -1;
   ~Queue() {
     if (q)
       UnmapViewOfFile(q);
-    if (send_sem)
-      CloseHandle(send_sem);
-    if (recv_sem)
-      CloseHandle(recv_sem);
   }
 };
 
 std::mutex g_mu;
 std::map<int, std::shared_ptr<Queue>> g_queues;
-
-HANDLE open_sem(uint64_t cookie, char which) {
-  wchar_t name[96];
-  swprintf(name, 96, L"Local\\posix-on-win.sysv.q%016llx.%c",
-           static_cast<unsigned long long>(cookie), which);
-  return CreateSemaphoreW(nullptr, 0, 0x7FFFFFFF, name);
-}
 
 // Maps the queue file of entry e (the store lock held).
 std::shared_ptr<Queue> map_queue(Entry &e, int index, int *err) {
@@ -212,17 +220,11 @@ std::shared_ptr<Queue> map_queue(Entry &e, int index, int *err) {
   }
   qu->cookie = e.cookie;
   qu->index = index;
-  qu->send_sem = open_sem(e.cookie, 's');
-  qu->recv_sem = open_sem(e.cookie, 'r');
-  if (!qu->send_sem || !qu->recv_sem) {
-    *err = ENOMEM;
-    return nullptr;
-  }
   return qu;
 }
 
 // The mapped queue of id: from the cache while it is not removed, else through the store.
-std::shared_ptr<Queue> get_queue(int id, int *err) {
+std::shared_ptr<Queue> lookup_queue(int id, int *err) {
   {
     std::lock_guard g(g_mu);
     auto it = g_queues.find(id);
@@ -250,20 +252,150 @@ std::shared_ptr<Queue> get_queue(int id, int *err) {
   return g_queues.emplace(id, qu).first->second;
 }
 
+// The same, through a one-entry cache per thread (the fast path takes no lock for it). The
+// thread's reference keeps the Queue alive for the call, whatever other threads do.
+thread_local int t_id = -1;
+thread_local std::shared_ptr<Queue> t_queue;
+
+Queue *get_queue(int id, int *err) {
+  if (t_id == id && t_queue && !t_queue->q->h.removed.load(std::memory_order_acquire))
+    return t_queue.get();
+  t_id = -1;
+  t_queue = lookup_queue(id, err);
+  if (!t_queue)
+    return nullptr;
+  t_id = id;
+  return t_queue.get();
+}
+
+// Drops this process's mapping of a removed queue (call last: the Queue may go).
 void forget_queue(int id) {
+  if (t_id == id) {
+    t_id = -1;
+    t_queue.reset();
+  }
   std::lock_guard g(g_mu);
   g_queues.erase(id);
+}
+
+double seconds_now() {
+  static const double freq = [] {
+    LARGE_INTEGER f;
+    QueryPerformanceFrequency(&f);
+    return static_cast<double>(f.QuadPart);
+  }();
+  LARGE_INTEGER c;
+  QueryPerformanceCounter(&c);
+  return static_cast<double>(c.QuadPart) / freq;
 }
 
 bool q_perm(QueueFile *q, int flg) {
   return perm_allows(q->h.uid, q->h.gid, q->h.cuid, q->h.cgid, q->h.mode, flg);
 }
 
-// Wakes everyone sleeping on one side (call with the queue locked; releases after).
-uint32_t take_waiters(std::atomic<uint32_t> &w) { return w.exchange(0); }
-void wake(HANDLE sem, uint32_t n) {
-  if (n)
-    ReleaseSemaphore(sem, static_cast<LONG>(n), nullptr);
+// This thread's wake-up event (auto-reset), named after its process and thread so that a
+// waker in another process can open it.
+HANDLE event_name_open(uint32_t pid, uint32_t tid, bool create) {
+  wchar_t name[80];
+  swprintf(name, 80, L"Local\\posix-on-win.sysv.wake.%08x.%08x", pid, tid);
+  return create ? CreateEventW(nullptr, FALSE, FALSE, name)
+                : OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+}
+
+struct ThreadEvent {
+  HANDLE h = nullptr;
+  ~ThreadEvent() {
+    if (h)
+      CloseHandle(h);
+  }
+};
+thread_local ThreadEvent t_event;
+
+HANDLE thread_event() {
+  if (!t_event.h)
+    t_event.h = event_name_open(self().pid, GetCurrentThreadId(), true);
+  return t_event.h;
+}
+
+// Wakers keep the events they opened (a bounded cache: opening is a server call).
+std::mutex g_ev_mu;
+std::map<uint64_t, HANDLE> g_events;
+
+void signal_sleeper(uint32_t pid, uint32_t tid) {
+  uint64_t key = (uint64_t(pid) << 32) | tid;
+  HANDLE h = nullptr;
+  {
+    std::lock_guard g(g_ev_mu);
+    auto it = g_events.find(key);
+    if (it != g_events.end())
+      h = it->second;
+  }
+  if (!h) {
+    h = event_name_open(pid, tid, false);
+    if (!h)
+      return; // gone with its thread: nobody to wake
+    std::lock_guard g(g_ev_mu);
+    if (g_events.size() >= 256) {
+      CloseHandle(g_events.begin()->second);
+      g_events.erase(g_events.begin());
+    }
+    auto [it, added] = g_events.emplace(key, h);
+    if (!added) {
+      CloseHandle(h);
+      h = it->second;
+    }
+  }
+  SetEvent(h);
+}
+
+// The sleepers of one side, taken off the table under the queue lock and woken after it.
+struct WakeList {
+  uint32_t n = 0;
+  uint32_t pid[kSleepers];
+  uint32_t tid[kSleepers];
+  void take(QueueFile *q, uint32_t side) {
+    if (!q->h.waiters[side].load(std::memory_order_relaxed))
+      return; // the fast path: nobody sleeps, nothing is written
+    for (int i = 0; i < kSleepers; ++i) {
+      Sleeper &sl = q->h.sleepers[i];
+      if (sl.token && sl.side == side) {
+        pid[n] = static_cast<uint32_t>(sl.token >> 32);
+        tid[n] = sl.tid;
+        ++n;
+        sl.token = 0;
+      }
+    }
+    q->h.waiters[side].store(0, std::memory_order_relaxed);
+  }
+  void wake() {
+    for (uint32_t i = 0; i < n; ++i)
+      signal_sleeper(pid[i], tid[i]);
+  }
+};
+
+// Registers the calling thread as a sleeper on `side` (queue locked). false if the table
+// is full even after dropping the entries of dead processes.
+bool add_sleeper(QueueFile *q, uint32_t side) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < kSleepers; ++i) {
+      Sleeper &sl = q->h.sleepers[i];
+      if (sl.token == 0) {
+        sl.tid = GetCurrentThreadId();
+        sl.side = side;
+        sl.token = my_token();
+        q->h.waiters[side].fetch_add(1, std::memory_order_relaxed);
+        return true;
+      }
+    }
+    for (int i = 0; i < kSleepers; ++i) {
+      Sleeper &sl = q->h.sleepers[i];
+      if (sl.token && !token_alive(sl.token)) {
+        sl.token = 0;
+        q->h.waiters[sl.side].fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+  }
+  return false;
 }
 
 // Sleeps until the queue changes (or is removed). Called with the queue locked, having
@@ -273,22 +405,33 @@ void wait_change(Queue &qu, bool sender) {
   QueueFile *q = qu.q;
   uint64_t seen = q->h.change.load(std::memory_order_relaxed);
   qunlock(q);
-  for (int i = 0; i < 2000; ++i) {
+  // About 50 us of spinning, then about as long yielding the processor, then sleep.
+  double start = seconds_now();
+  for (uint32_t i = 0;; ++i) {
     if (q->h.change.load(std::memory_order_acquire) != seen)
       return;
-    if (i < 200)
+    if ((i & 63) != 63) {
       YieldProcessor();
-    else
+      continue;
+    }
+    double spent = seconds_now() - start;
+    if (spent > 100e-6)
+      break;
+    if (spent > 50e-6)
       SwitchToThread();
   }
+  HANDLE ev = thread_event();
   qlock(q);
   if (q->h.change.load(std::memory_order_relaxed) != seen || q->h.removed.load()) {
     qunlock(q);
     return;
   }
-  (sender ? q->h.send_waiters : q->h.recv_waiters).fetch_add(1);
+  bool registered = ev && add_sleeper(q, sender ? 1u : 0u);
   qunlock(q);
-  WaitForSingleObject(sender ? qu.send_sem : qu.recv_sem, INFINITE);
+  if (registered)
+    WaitForSingleObject(ev, INFINITE);
+  else
+    Sleep(1); // no event or no free sleeper slot: poll (degraded, never lost)
 }
 
 // Copies the live messages into the other ring and switches to it (one store).
@@ -514,7 +657,7 @@ int pow_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg) {
   if (mtype < 1)
     return fail_errno(EINVAL);
   int err = 0;
-  auto qu = get_queue(msqid, &err);
+  Queue *qu = get_queue(msqid, &err);
   if (!qu)
     return fail_errno(err);
   QueueFile *q = qu->q;
@@ -532,10 +675,11 @@ int pow_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg) {
       append(q, mtype, text, static_cast<uint32_t>(msgsz));
       q->h.lspid = self().pid;
       q->h.stime = unix_now();
-      q->h.change.fetch_add(1, std::memory_order_release);
-      uint32_t n = take_waiters(q->h.recv_waiters);
+      q->h.change.store(q->h.change.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      WakeList r;
+      r.take(q, 0);
       qunlock(q);
-      wake(qu->recv_sem, n);
+      r.wake();
       return 0;
     }
     if (msgflg & IPC_NOWAIT) {
@@ -554,7 +698,7 @@ ssize_t pow_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp, int msgflg)
   if (!msgp)
     return fail_errno(EFAULT);
   int err = 0;
-  auto qu = get_queue(msqid, &err);
+  Queue *qu = get_queue(msqid, &err);
   if (!qu)
     return fail_errno(err);
   QueueFile *q = qu->q;
@@ -582,13 +726,14 @@ ssize_t pow_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp, int msgflg)
       remove_at(q, at, m);
       q->h.lrpid = self().pid;
       q->h.rtime = unix_now();
-      q->h.change.fetch_add(1, std::memory_order_release);
-      uint32_t w = take_waiters(q->h.send_waiters);
-      // Receivers waiting for other types may want what is left: they re-check.
-      uint32_t r = q->h.qnum ? take_waiters(q->h.recv_waiters) : 0;
+      q->h.change.store(q->h.change.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      WakeList w, r;
+      w.take(q, 1);
+      if (q->h.qnum) // receivers waiting for other types may want what is left
+        r.take(q, 0);
       qunlock(q);
-      wake(qu->send_sem, w);
-      wake(qu->recv_sem, r);
+      w.wake();
+      r.wake();
       return static_cast<ssize_t>(n);
     }
     if (msgflg & IPC_NOWAIT) {
@@ -667,7 +812,7 @@ int pow_msgctl(int msqid, int cmd, struct msqid_ds *buf) {
       return fail_errno(EPERM);
     if (buf->msg_qbytes > MSGMNB)
       return fail_errno(EPERM); // beyond MSGMNB needs privilege; nobody has it here
-    auto qu = get_queue(id, &err);
+    Queue *qu = get_queue(id, &err);
     if (!qu)
       return fail_errno(err);
     QueueFile *q = qu->q;
@@ -681,24 +826,27 @@ int pow_msgctl(int msqid, int cmd, struct msqid_ds *buf) {
     q->h.mode = e->mode;
     q->h.qbytes = buf->msg_qbytes;
     q->h.change.fetch_add(1);
-    uint32_t w = take_waiters(q->h.send_waiters); // more room, maybe
+    WakeList w; // more room, maybe
+    w.take(q, 1);
     qunlock(q);
-    wake(qu->send_sem, w);
+    w.wake();
     return 0;
   }
   case IPC_RMID: {
     if (!is_owner(*e))
       return fail_errno(EPERM);
-    auto qu = get_queue(id, &err);
+    Queue *qu = get_queue(id, &err);
     if (qu) {
       QueueFile *q = qu->q;
       qlock(q);
       q->h.removed.store(1);
       q->h.change.fetch_add(1);
-      uint32_t s = take_waiters(q->h.send_waiters), r = take_waiters(q->h.recv_waiters);
+      WakeList w, r;
+      w.take(q, 1);
+      r.take(q, 0);
       qunlock(q);
-      wake(qu->send_sem, s);
-      wake(qu->recv_sem, r);
+      w.wake();
+      r.wake();
     }
     forget_queue(id);
     destroy(Kind::Msg, index);

@@ -331,7 +331,13 @@ StoreLock::~StoreLock() {
     ReleaseMutex(store().mutex);
 }
 
-int64_t now() { return static_cast<int64_t>(time(nullptr)); }
+// The C runtime's time() costs over a microsecond under Wine; this is the same UTC clock.
+int64_t now() {
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft);
+  uint64_t t100 = (uint64_t(ft.dwHighDateTime) << 32) | ft.dwLowDateTime;
+  return static_cast<int64_t>(t100 / 10000000ULL) - 11644473600LL;
+}
 
 Entry &entry_at(Kind k, int index) { return store().t->entries[static_cast<int>(k)][index]; }
 

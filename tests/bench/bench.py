@@ -47,6 +47,14 @@ SUITES = {
             ("Win32 @ Wine", "windows", "bench-substrate-pipe.exe"),
         ],
     },
+    "msg": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-msg.exe"),
+            ("Linux glibc", "linux", "bench-posix-msg"),
+            ("Win32 @ Wine", "windows", "bench-substrate-msg.exe"),
+        ],
+    },
 }
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
@@ -59,6 +67,7 @@ TARGETS = {
     "mailslot.messages_64B": {"vs_native": 0.7, "vs_alternative": 5},
     "pipe.throughput_64KiB_writes": {"vs_alternative": 0.9},
     "pipe.throughput_4KiB_writes": {"vs_alternative": 0.9},
+    "msg.messages_64B": {"vs_alternative": 3},
 }
 
 
