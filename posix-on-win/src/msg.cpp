@@ -67,16 +67,14 @@ struct alignas(4096) QueueHead {
   uint32_t qbytes;
   std::atomic<uint32_t> removed; // IPC_RMID: waiters wake with EIDRM
   uint32_t lspid, lrpid;
-  uint32_t pad0;
+  // Bumped by every change; spinning waiters watch it (32 bits: only equality matters).
+  std::atomic<uint32_t> change;
   int64_t stime, rtime;
   // Read-mostly: the permissions (the store's entry has them too; IPC_SET changes both),
   // the sleepers registered under the lock.
   alignas(64) uint32_t magic;
   uint32_t uid, gid, cuid, cgid, mode;
   std::atomic<uint32_t> waiters[2]; // sleepers registered per side (0 receive, 1 send)
-  // Bumped by every change; spinning waiters watch it. A cache line of its own, so that
-  // their polling does not pull the lock's line away from its holder.
-  alignas(64) std::atomic<uint64_t> change;
   // Who sleeps, each on its own thread's event: a wake-up cannot be taken by another
   // sleeper (a semaphore shared by receivers of different types would allow that).
   alignas(64) Sleeper sleepers[kSleepers];
@@ -403,7 +401,7 @@ bool add_sleeper(QueueFile *q, uint32_t side) {
 // about to act, and a sleep costs Wine server round trips.
 void wait_change(Queue &qu, bool sender) {
   QueueFile *q = qu.q;
-  uint64_t seen = q->h.change.load(std::memory_order_relaxed);
+  uint32_t seen = q->h.change.load(std::memory_order_relaxed);
   qunlock(q);
   // About 50 us of spinning, then about as long yielding the processor, then sleep.
   double start = seconds_now();
