@@ -32,6 +32,32 @@ struct msg {
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
+/* Every object a test makes is recorded, and removed after the test if it still exists:
+ * a failed assertion must not leave a kernel object behind on the reference. */
+static int g_made[64];
+static int g_nmade;
+
+static int track(int id) {
+  if (id >= 0 && g_nmade < 64)
+    g_made[g_nmade++] = id;
+  return id;
+}
+
+static int g_stress_shm = -1;
+
+static int remove_leftovers(void **state) {
+  int i;
+  (void)state;
+  if (g_stress_shm >= 0)
+    shmctl(g_stress_shm, IPC_RMID, NULL);
+  g_stress_shm = -1;
+  for (i = 0; i < g_nmade; ++i)
+    msgctl(g_made[i], IPC_RMID, NULL); /* fails with EINVAL for those already removed */
+  g_nmade = 0;
+  return 0;
+}
+
+
 static void key_file(char *path, size_t cap, const char *tag) {
   FILE *f;
   snprintf(path, cap, "%s.%s-%ld.key", conf_self(), tag, (long)getpid());
@@ -49,7 +75,7 @@ static int create_keyed(const char *path, int mode, key_t *key_out) {
     int id;
     if (key == (key_t)-1)
       fail_msg("ftok(%s) failed: %s", path, strerror(errno));
-    id = msgget(key, IPC_CREAT | IPC_EXCL | mode);
+    id = track(msgget(key, IPC_CREAT | IPC_EXCL | mode));
     if (id >= 0) {
       *key_out = key;
       return id;
@@ -62,7 +88,7 @@ static int create_keyed(const char *path, int mode, key_t *key_out) {
 }
 
 static int new_queue(void) {
-  int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  int id = track(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
   if (id < 0)
     fail_msg("msgget(IPC_PRIVATE) failed: %s", strerror(errno));
   return id;
@@ -707,6 +733,7 @@ static void msg_many_processes_lose_nothing(void **state) {
   int id = new_queue(), shmid, i;
   (void)state;
   shmid = shmget(IPC_PRIVATE, SENDERS * COUNT, IPC_CREAT | 0600);
+  g_stress_shm = shmid;
   assert_true(shmid >= 0);
   seen = shmat(shmid, NULL, 0);
   assert_true(seen != (void *)-1);
@@ -896,18 +923,18 @@ static void msg_ipcs_lists_and_ipcrm_removes(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(msg_type_selection),
-    cmocka_unit_test(msg_e2big_and_noerror),
-    cmocka_unit_test(msg_stat_counters_and_pids),
-    cmocka_unit_test(msg_errors),
-    cmocka_unit_test(msg_mode_bits_and_privilege),
-    cmocka_unit_test(msg_blocked_receiver_is_woken),
-    cmocka_unit_test(msg_blocked_sender_is_woken),
-    cmocka_unit_test(msg_removal_wakes_with_eidrm),
-    cmocka_unit_test(msg_many_processes_lose_nothing),
-    cmocka_unit_test(msg_typed_sleepers_in_two_processes),
-    cmocka_unit_test(msg_killed_process_leaves_queue_consistent),
-    cmocka_unit_test(msg_ipcs_lists_and_ipcrm_removes),
+    cmocka_unit_test_teardown(msg_type_selection, remove_leftovers),
+    cmocka_unit_test_teardown(msg_e2big_and_noerror, remove_leftovers),
+    cmocka_unit_test_teardown(msg_stat_counters_and_pids, remove_leftovers),
+    cmocka_unit_test_teardown(msg_errors, remove_leftovers),
+    cmocka_unit_test_teardown(msg_mode_bits_and_privilege, remove_leftovers),
+    cmocka_unit_test_teardown(msg_blocked_receiver_is_woken, remove_leftovers),
+    cmocka_unit_test_teardown(msg_blocked_sender_is_woken, remove_leftovers),
+    cmocka_unit_test_teardown(msg_removal_wakes_with_eidrm, remove_leftovers),
+    cmocka_unit_test_teardown(msg_many_processes_lose_nothing, remove_leftovers),
+    cmocka_unit_test_teardown(msg_typed_sleepers_in_two_processes, remove_leftovers),
+    cmocka_unit_test_teardown(msg_killed_process_leaves_queue_consistent, remove_leftovers),
+    cmocka_unit_test_teardown(msg_ipcs_lists_and_ipcrm_removes, remove_leftovers),
 };
 
 static const struct conf_role roles[] = {

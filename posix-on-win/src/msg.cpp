@@ -781,9 +781,10 @@ int pow_msgctl(int msqid, int cmd, struct msqid_ds *buf) {
   int index = -1, err = 0;
   Entry *e = nullptr;
   if (cmd == MSG_STAT || cmd == MSG_STAT_ANY) {
-    if (msqid < 0 || msqid >= kMaxEntries || entry_at(Kind::Msg, msqid).state != kLive)
+    // An index (Linux keeps its low 15 bits); the answer is the queue's id.
+    index = msqid < 0 ? -1 : (msqid & ((1 << kIdShift) - 1));
+    if (index < 0 || index >= kMaxEntries || entry_at(Kind::Msg, index).state != kLive)
       return fail_errno(EINVAL);
-    index = msqid;
     e = &entry_at(Kind::Msg, index);
   } else {
     e = entry_by_id(Kind::Msg, msqid, &index, &err);
