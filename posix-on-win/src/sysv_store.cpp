@@ -231,7 +231,16 @@ Store *open_store(int *err) {
     *err = errno_from_win32(e);
     return nullptr;
   }
-  if (!header_ok(s->t->h) || !same_boot(s->t->h))
+  const Header &h = s->t->h;
+  if (h.magic == kMagic && h.version != kVersion) {
+    // Another version of the library owns this store: leave its objects alone.
+    UnmapViewOfFile(s->t);
+    ReleaseMutex(s->mutex);
+    CloseHandle(s->mutex);
+    *err = EPROTO;
+    return nullptr;
+  }
+  if (!header_ok(h) || !same_boot(h))
     wipe(*s);
   else
     repair(*s); // cheap, and a process that died while mapping the store is covered too

@@ -47,6 +47,14 @@ SUITES = {
             ("Win32 @ Wine", "windows", "bench-substrate-pipe.exe"),
         ],
     },
+    "shm": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-shm.exe"),
+            ("Linux glibc", "linux", "bench-posix-shm"),
+            ("Win32 @ Wine", "windows", "bench-substrate-shm.exe"),
+        ],
+    },
     "msg": {
         "corpus": "posix",
         "columns": [
