@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace posix_on_win::sysv;
 
@@ -158,4 +159,25 @@ TEST(SysvMsg, LockOfADeadProcessIsTakenOverAndCountersRecounted) {
   EXPECT_EQ(pow_msgrcv(id, buf, 16, 2, IPC_NOWAIT), 7);
   EXPECT_EQ(pow_msgrcv(id, buf, 16, 0, IPC_NOWAIT), 5);
   ASSERT_EQ(pow_msgctl(id, IPC_RMID, nullptr), 0);
+}
+
+// The store's table (4096 entries per kind: SHMMNI, MSGMNI) is where *get says ENOSPC, as
+// Linux does. Shared memory is the cheapest kind to fill.
+TEST(SysvStore, EnospcWhenTheTableIsFull) {
+  shminfo info{};
+  ASSERT_GE(pow_shmctl(0, IPC_INFO, reinterpret_cast<shmid_ds *>(&info)), 0);
+  std::vector<int> ids;
+  int id;
+  while ((id = pow_shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) >= 0 &&
+         ids.size() <= static_cast<size_t>(info.shmmni))
+    ids.push_back(id);
+  int err = errno;
+  for (int i : ids)
+    EXPECT_EQ(pow_shmctl(i, IPC_RMID, nullptr), 0);
+  EXPECT_EQ(id, -1);
+  EXPECT_EQ(err, ENOSPC);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(info.shmmni)); // this test's store is its own
+  id = pow_shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  EXPECT_GE(id, 0) << "a slot is free again";
+  EXPECT_EQ(pow_shmctl(id, IPC_RMID, nullptr), 0);
 }
