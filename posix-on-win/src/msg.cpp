@@ -136,6 +136,8 @@ template <class F> void walk(QueueFile *q, uint64_t pos, F f) {
       p = (p + room) & kPosMask;
       continue;
     }
+    if (m->size > MSGMAX || footprint_of(m->size) > room)
+      return; // not a message: the file was damaged from outside; stop rather than stray
     if (!f(p, m, st))
       return;
     p = (p + footprint_of(m->size)) & kPosMask;
@@ -449,7 +451,8 @@ void compact(QueueFile *q) {
   q->h.pos.store(make_pos(0, out, to), std::memory_order_release);
 }
 
-void append(QueueFile *q, int64_t type, const void *data, uint32_t size) {
+// false only if even a compacted ring has no room, which the msg_qbytes bound rules out.
+bool append(QueueFile *q, int64_t type, const void *data, uint32_t size) {
   uint32_t foot = footprint_of(size);
   for (int attempt = 0; attempt < 2; ++attempt) {
     uint64_t pos = q->h.pos.load(std::memory_order_relaxed);
@@ -477,8 +480,9 @@ void append(QueueFile *q, int64_t type, const void *data, uint32_t size) {
     q->h.qnum += 1;
     q->h.cbytes += size;
     q->h.footprint += foot;
-    return;
+    return true;
   }
+  return false;
 }
 
 // Removes the message at position p (found by walk).
@@ -674,8 +678,8 @@ int pow_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg) {
       forget_queue(msqid);
       return fail_errno(waited ? EIDRM : EINVAL);
     }
-    if (msgsz + q->h.cbytes <= q->h.qbytes && 1 + q->h.qnum <= q->h.qbytes) {
-      append(q, mtype, text, static_cast<uint32_t>(msgsz));
+    if (msgsz + q->h.cbytes <= q->h.qbytes && 1 + q->h.qnum <= q->h.qbytes &&
+        append(q, mtype, text, static_cast<uint32_t>(msgsz))) {
       q->h.lspid = self().pid;
       q->h.stime = unix_now();
       q->h.change.store(q->h.change.load(std::memory_order_relaxed) + 1, std::memory_order_release);
