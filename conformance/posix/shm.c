@@ -27,6 +27,27 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
+/* Every object a test makes is recorded, and removed after the test if it still exists:
+ * a failed assertion must not leave a kernel object behind on the reference. */
+static int g_made[64];
+static int g_nmade;
+
+static int track(int id) {
+  if (id >= 0 && g_nmade < 64)
+    g_made[g_nmade++] = id;
+  return id;
+}
+
+static int remove_leftovers(void **state) {
+  int i;
+  (void)state;
+  for (i = 0; i < g_nmade; ++i)
+    shmctl(g_made[i], IPC_RMID, NULL); /* fails with EINVAL for those already removed */
+  g_nmade = 0;
+  return 0;
+}
+
+
 static unsigned char pattern(size_t i) { return (unsigned char)((i * 7u + 3u) % 251u); }
 
 /* A file of this run next to the test binary, for ftok. */
@@ -47,7 +68,7 @@ static int create_keyed(const char *path, size_t size, int mode, key_t *key_out)
     int id;
     if (key == (key_t)-1)
       fail_msg("ftok(%s) failed: %s", path, strerror(errno));
-    id = shmget(key, size, IPC_CREAT | IPC_EXCL | mode);
+    id = track(shmget(key, size, IPC_CREAT | IPC_EXCL | mode));
     if (id >= 0) {
       *key_out = key;
       return id;
@@ -254,7 +275,7 @@ static void shm_private_segment_attach_write_stat(void **state) {
   unsigned char *p;
   size_t i;
   time_t before = time(NULL);
-  int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
+  int id = track(shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   stat_or_fail(id, &ds);
@@ -323,7 +344,7 @@ static void shm_persists_after_every_process_exits(void **state) {
 
   writer = conf_spawn_role(NULL, "create_write", path, "70000", NULL);
   assert_int_equal(conf_wait_exit_code(writer, "create_write"), 0);
-  id = shmget(key, 0, 0);
+  id = track(shmget(key, 0, 0));
   assert_true(id >= 0);
   stat_or_fail(id, &ds);
   assert_int_equal(ds.shm_nattch, 0); /* the writer exited attached: exit detaches */
@@ -348,7 +369,7 @@ static void shm_stat_follows_other_processes(void **state) {
   char idbuf[32];
   unsigned char *p;
   time_t before = time(NULL);
-  int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  int id = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   snprintf(idbuf, sizeof idbuf, "%d", id);
@@ -418,7 +439,7 @@ static void shm_rmid_while_attached(void **state) {
   assert_int_equal(shmget(key, 0, 0), -1);
   assert_int_equal(errno, ENOENT);
   /* The key makes a new segment now. */
-  id2 = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+  id2 = track(shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600));
   assert_true(id2 >= 0);
   assert_true(id2 != id);
 
@@ -506,7 +527,7 @@ static void shm_attach_detach_errors(void **state) {
   struct shmid_ds ds;
   unsigned char *p, *q;
   int local = 0;
-  int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  int id = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   /* shmdt of what is not an attachment. */
@@ -558,7 +579,7 @@ static void shm_ctl_set_info_stat(void **state) {
   struct shmid_ds ds, ds2;
   struct shminfo info;
   struct shm_info sinfo;
-  int id = shmget(IPC_PRIVATE, 5000, IPC_CREAT | 0600), max, i, found = 0;
+  int id = track(shmget(IPC_PRIVATE, 5000, IPC_CREAT | 0600)), max, i, found = 0;
   (void)state;
   assert_true(id >= 0);
   stat_or_fail(id, &ds);
@@ -588,7 +609,7 @@ static void shm_ctl_set_info_stat(void **state) {
   }
   assert_true(found);
   errno = 0;
-  assert_int_equal(shmctl(1 << 20, SHM_STAT, &ds2), -1);
+  assert_int_equal(shmctl(-1, SHM_STAT, &ds2), -1);
   assert_int_equal(errno, EINVAL);
 
   assert_int_equal(shmctl(id, SHM_LOCK, NULL), 0);
@@ -624,7 +645,7 @@ static void shm_rdonly_write_faults(void **state) {
   char idbuf[32];
   int status;
   unsigned char *p;
-  int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  int id = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   p = shmat(id, NULL, 0);
@@ -650,7 +671,7 @@ static void shm_killed_process_is_detached(void **state) {
   struct child c1, c2;
   char idbuf[32];
   int status;
-  int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  int id = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   snprintf(idbuf, sizeof idbuf, "%d", id);
@@ -804,7 +825,7 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   assert_int_equal(run_tool("ipcrm", "-M", keyhex, out, sizeof out), 1);
 
   /* ipcrm -m id, and the segment shows as "dest" while attached. */
-  id2 = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  id2 = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   assert_true(id2 >= 0);
   p = shmat(id2, NULL, 0);
   assert_true(p != BAD_PTR);
@@ -831,18 +852,18 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(shm_private_segment_attach_write_stat),
-    cmocka_unit_test(shm_persists_after_every_process_exits),
-    cmocka_unit_test(shm_stat_follows_other_processes),
-    cmocka_unit_test(shm_rmid_while_attached),
-    cmocka_unit_test(shm_get_errors),
-    cmocka_unit_test(shm_attach_detach_errors),
-    cmocka_unit_test(shm_ctl_set_info_stat),
-    cmocka_unit_test(shm_mode_bits_give_eacces),
-    cmocka_unit_test(shm_rdonly_write_faults),
-    cmocka_unit_test(shm_killed_process_is_detached),
-    cmocka_unit_test(shm_ftok_is_stable),
-    cmocka_unit_test(shm_ipcs_lists_and_ipcrm_removes),
+    cmocka_unit_test_teardown(shm_private_segment_attach_write_stat, remove_leftovers),
+    cmocka_unit_test_teardown(shm_persists_after_every_process_exits, remove_leftovers),
+    cmocka_unit_test_teardown(shm_stat_follows_other_processes, remove_leftovers),
+    cmocka_unit_test_teardown(shm_rmid_while_attached, remove_leftovers),
+    cmocka_unit_test_teardown(shm_get_errors, remove_leftovers),
+    cmocka_unit_test_teardown(shm_attach_detach_errors, remove_leftovers),
+    cmocka_unit_test_teardown(shm_ctl_set_info_stat, remove_leftovers),
+    cmocka_unit_test_teardown(shm_mode_bits_give_eacces, remove_leftovers),
+    cmocka_unit_test_teardown(shm_rdonly_write_faults, remove_leftovers),
+    cmocka_unit_test_teardown(shm_killed_process_is_detached, remove_leftovers),
+    cmocka_unit_test_teardown(shm_ftok_is_stable, remove_leftovers),
+    cmocka_unit_test_teardown(shm_ipcs_lists_and_ipcrm_removes, remove_leftovers),
 };
 
 static const struct conf_role roles[] = {

@@ -297,10 +297,11 @@ int pow_shmctl(int shmid, int cmd, struct shmid_ds *buf) {
   int index = -1, err = 0;
   Entry *e = nullptr;
   if (cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
-    // shmid is an index into the table here; the answer is the segment's id.
-    if (shmid < 0 || shmid >= kMaxEntries || entry_at(Kind::Shm, shmid).state != kLive)
+    // shmid is an index into the table here (Linux keeps its low 15 bits); the answer is
+    // the segment's id.
+    index = shmid < 0 ? -1 : (shmid & ((1 << kIdShift) - 1));
+    if (index < 0 || index >= kMaxEntries || entry_at(Kind::Shm, index).state != kLive)
       return fail_errno(EINVAL);
-    index = shmid;
     e = &entry_at(Kind::Shm, index);
   } else {
     e = entry_by_id(Kind::Shm, shmid, &index, &err);

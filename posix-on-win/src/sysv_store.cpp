@@ -231,7 +231,16 @@ Store *open_store(int *err) {
     *err = errno_from_win32(e);
     return nullptr;
   }
-  if (!header_ok(s->t->h) || !same_boot(s->t->h))
+  const Header &h = s->t->h;
+  if (h.magic == kMagic && h.version != kVersion) {
+    // Another version of the library owns this store: leave its objects alone.
+    UnmapViewOfFile(s->t);
+    ReleaseMutex(s->mutex);
+    CloseHandle(s->mutex);
+    *err = EPROTO;
+    return nullptr;
+  }
+  if (!header_ok(h) || !same_boot(h))
     wipe(*s);
   else
     repair(*s); // cheap, and a process that died while mapping the store is covered too
@@ -331,7 +340,13 @@ StoreLock::~StoreLock() {
     ReleaseMutex(store().mutex);
 }
 
-int64_t now() { return static_cast<int64_t>(time(nullptr)); }
+// The C runtime's time() costs over a microsecond under Wine; this is the same UTC clock.
+int64_t now() {
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft);
+  uint64_t t100 = (uint64_t(ft.dwHighDateTime) << 32) | ft.dwLowDateTime;
+  return static_cast<int64_t>(t100 / 10000000ULL) - 11644473600LL;
+}
 
 Entry &entry_at(Kind k, int index) { return store().t->entries[static_cast<int>(k)][index]; }
 
@@ -367,15 +382,20 @@ int find_key(Kind k, int32_t key) {
   return -1;
 }
 
-bool has_perm(const Entry &e, int flg) {
+bool perm_allows(uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid, uint32_t mode,
+                 int flg) {
   unsigned requested = static_cast<unsigned>((flg >> 6) | (flg >> 3) | flg) & 7u;
-  unsigned granted = e.mode;
-  unsigned uid = current_uid(), gid = current_gid();
-  if (uid == e.uid || uid == e.cuid)
+  unsigned granted = mode;
+  unsigned me = current_uid(), group = current_gid();
+  if (me == uid || me == cuid)
     granted >>= 6;
-  else if (gid == e.gid || gid == e.cgid)
+  else if (group == gid || group == cgid)
     granted >>= 3;
   return (requested & ~granted & 7u) == 0;
+}
+
+bool has_perm(const Entry &e, int flg) {
+  return perm_allows(e.uid, e.gid, e.cuid, e.cgid, e.mode, flg);
 }
 
 bool is_owner(const Entry &e) {

@@ -11,15 +11,22 @@
 // Attachments and the like are ProcRecords naming (pid, process creation time): whoever
 // locks the store next reaps records of processes that are gone (reap_dead()).
 //
-// Usage by a family (shm.cpp is the model):
+// Usage by a family (shm.cpp and msg.cpp are the models):
 //   StoreLock lock;                     // takes the mutex (maps the store on first use)
 //   if (!lock) return fail_errno(lock.error());
-//   reap_dead();                        // dead processes' records go first
-//   int id = lookup_or_create(Kind::Shm, key, flg, create_fn, &err);
-//   Entry *e = entry_by_id(Kind::Shm, id, &err);   // EINVAL for a stale id
+//   reap_dead();                        // dead processes' records go first (if you have any)
+//   int id = get_object(Kind::Sem, key, flg, check_fn, create_fn);  // the *get shape
+//     create_fn: begin_create() -> fill kind_data<T>(entry), make the object's file
+//                (open_object_file(..., create=true)) -> publish(); abandon_create() on error
+//   Entry *e = entry_by_id(Kind::Sem, id, &index, &err);   // EINVAL for a stale id
 //   if (!has_perm(*e, flg)) ...EACCES;  is_owner(*e) for IPC_SET/IPC_RMID
-//   HANDLE f = open_object_file(Kind::Shm, *e, ...); // the object's own storage
-//   mark_removed(Kind::Shm, idx);       // IPC_RMID: key freed now, destroyed with the last record
+//   destroy(Kind::Sem, index);          // IPC_RMID now (msg, sem); shm: mark_removed()
+// Per-process state that must be undone when a process dies (shm attachments, SEM_UNDO):
+// add_record()/find_record()/release_record(), and register_kind(kind, &ops) with a `reap`
+// hook that applies the dead process's record (it runs under the store lock).
+// A fast path that must not take the store's mutex (a Wine server call) keeps its own lock
+// in the object's file, as msg.cpp does: a CAS word holding the holder's pid and start-time
+// hash, taken over (with a recount of derived state) when the holder is found dead.
 #pragma once
 
 #include <windows.h>
@@ -131,6 +138,9 @@ int find_key(Kind k, int32_t key);
 // Linux's ipcperms: flg's rwx request (any of its three triads) against the owner's, the
 // group's or others' bits as the caller's uid/gid select them.
 bool has_perm(const Entry &e, int flg);
+// The same check on a copy of the permission fields (kept beside an object's data for a
+// fast path that does not lock the store).
+bool perm_allows(uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid, uint32_t mode, int flg);
 // The caller is the owner or the creator (may IPC_SET/IPC_RMID).
 bool is_owner(const Entry &e);
 

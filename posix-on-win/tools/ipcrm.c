@@ -1,5 +1,6 @@
 /* ipcrm for posix-on-win: removes System V objects by id (-m/-q/-s) or key (-M/-Q/-S),
  * with util-linux's messages and exit status (1 if any removal failed). */
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 
@@ -16,8 +17,9 @@ static int remove_id(enum kind k, int id) {
     return shmctl(id, IPC_RMID, NULL);
   case SEM:
     return semctl(id, 0, IPC_RMID);
+  case MSG:
+    return msgctl(id, IPC_RMID, NULL);
   default:
-    /* No message queues exist in this build: every id is invalid. */
     errno = EINVAL;
     return -1;
   }
@@ -29,6 +31,8 @@ static int id_of_key(enum kind k, key_t key) {
     return shmget(key, 0, 0);
   case SEM:
     return semget(key, 0, 0);
+  case MSG:
+    return msgget(key, 0);
   default:
     errno = ENOENT;
     return -1;

@@ -1,6 +1,7 @@
 /* ipcs for posix-on-win: lists the System V objects of the user's store in util-linux's
  * format (the default "ipcs -m/-q/-s/-a" listing), through the public API as util-linux
  * does: *ctl(IPC_INFO) for the highest index, then *_STAT_ANY for each index. */
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -45,8 +46,21 @@ static void do_shm(void) {
 
 static void do_msg(void) {
   printf("\n------ Message Queues --------\n");
+  struct msginfo info;
+  int max, i;
   printf("%-10s %-10s %-10s %-10s %-12s %-12s\n", "key", "msqid", "owner", "perms",
          "used-bytes", "messages");
+  max = msgctl(0, IPC_INFO, (struct msqid_ds *)(void *)&info);
+  for (i = 0; max >= 0 && i <= max; ++i) {
+    struct msqid_ds ds;
+    int id = msgctl(i, MSG_STAT_ANY, &ds);
+    if (id < 0)
+      continue;
+    printf("0x%08x %-10d ", (unsigned)ds.msg_perm.__key, id);
+    owner(ds.msg_perm.uid);
+    printf("%-10o %-12lu %-12lu\n", ds.msg_perm.mode & 0777u, (unsigned long)ds.msg_cbytes,
+           (unsigned long)ds.msg_qnum);
+  }
   printf("\n");
 }
 

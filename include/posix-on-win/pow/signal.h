@@ -9,6 +9,11 @@
 
 #include <pow/next/signal.h>
 
+#if defined(_MSC_VER) && !defined(_PID_T_DEFINED)
+typedef int pid_t;
+#define _PID_T_DEFINED
+#endif
+
 #ifndef SIGKILL
 #define SIGKILL 9
 #endif
