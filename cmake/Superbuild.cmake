@@ -42,3 +42,8 @@ add_test(NAME conformance.matrix
           --results ${IPCSHIM_WINDOWS_BINARY_DIR}/conformance-results
           --out ${CMAKE_BINARY_DIR}/matrix)
 set_tests_properties(conformance.matrix PROPERTIES DEPENDS "${_cells}" LABELS conformance)
+# The compatibility matrix page must say what the run's JSON says.
+add_test(NAME conformance.matrix.html
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/conformance/check_matrix_html.py
+          --json ${CMAKE_BINARY_DIR}/matrix/matrix.json --html ${CMAKE_BINARY_DIR}/matrix/matrix.html)
+set_tests_properties(conformance.matrix.html PROPERTIES DEPENDS conformance.matrix LABELS conformance)

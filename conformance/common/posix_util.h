@@ -84,6 +84,39 @@ static inline int conf_wait_exit_code(pid_t pid, const char *what) {
   return WEXITSTATUS(status);
 }
 
+/* Path of an executable next to this test binary (the docs/examples programs the corpus
+ * runs are built there): this binary's directory + name. */
+static inline void conf_sibling(const char *name, char *out, size_t cap) {
+  const char *self = conf_self();
+  const char *slash = strrchr(self, '/');
+  const char *bslash = strrchr(self, '\\');
+  size_t dir;
+  if (bslash && (!slash || bslash > slash))
+    slash = bslash;
+  dir = slash ? (size_t)(slash - self) + 1 : 0;
+  snprintf(out, cap, "%.*s%s", (int)dir, self, name);
+}
+
+/* Runs the sibling executable `name` with args (NULL-terminated, at most 14) and returns
+ * its exit code (bounded wait; it must exit normally). */
+static inline int conf_run_sibling(const char *name, const char *const *args) {
+  char exe[1024];
+  char *argv[16];
+  int n = 0, rc;
+  pid_t pid;
+  conf_sibling(name, exe, sizeof exe);
+  argv[n++] = exe;
+  while (args && args[n - 1] && n < 15) {
+    argv[n] = (char *)args[n - 1];
+    ++n;
+  }
+  argv[n] = NULL;
+  rc = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
+  if (rc != 0)
+    fail_msg("posix_spawn of %s: %s", exe, strerror(rc));
+  return conf_wait_exit_code(pid, name);
+}
+
 /* Reads from fd (switched to O_NONBLOCK for the bounded wait) until EOF or until `cap`
  * bytes; returns the count. Fails the test if EOF does not come within the bound. */
 static inline size_t conf_read_to_eof(int fd, char *buf, size_t cap, const char *what) {

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h> /* PIPE_BUF */
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -827,19 +828,12 @@ static void request_reply_server_with_8_clients(void **state) {
  * `example-posix-fifo-server FIFO 3` serves three `example-posix-fifo-client FIFO ID N`. */
 static void example_fifo_server_and_clients(void **state) {
   char server[1024], client[1024], path[64], id[3][4];
-  const char *self = conf_self();
-  const char *slash = strrchr(self, '/');
-  const char *bslash = strrchr(self, '\\');
-  size_t dir;
   pid_t spid, cpids[3];
   char *argv[6];
   int i, rc;
   (void)state;
-  if (bslash && (!slash || bslash > slash))
-    slash = bslash;
-  dir = slash ? (size_t)(slash - self) + 1 : 0;
-  snprintf(server, sizeof server, "%.*sexample-posix-fifo-server", (int)dir, self);
-  snprintf(client, sizeof client, "%.*sexample-posix-fifo-client", (int)dir, self);
+  conf_sibling("example-posix-fifo-server", server, sizeof server);
+  conf_sibling("example-posix-fifo-client", client, sizeof client);
   tmp_path(path, sizeof path, "example");
   make_fifo(path); /* so that clients can open it before the server runs */
   argv[0] = server;
@@ -863,6 +857,49 @@ static void example_fifo_server_and_clients(void **state) {
   for (i = 0; i < 3; ++i)
     assert_int_equal(conf_wait_exit_code(cpids[i], "example-posix-fifo-client"), 0);
   assert_int_equal(conf_wait_exit_code(spid, "example-posix-fifo-server"), 0);
+  unlink(path);
+}
+
+static short poll_in(int fd, int ms) {
+  struct pollfd p;
+  int rc;
+  p.fd = fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  rc = poll(&p, 1, ms);
+  if (rc < 0)
+    fail_msg("poll: %s", strerror(errno));
+  return p.revents;
+}
+
+/* poll on FIFO fds (O_RDWR and O_RDONLY): readable while data is queued, not once read()
+ * took it; closing an fd poll waited on leaves the data to the other reader. */
+static void fifo_poll_readiness_follows_reads(void **state) {
+  char path[96], buf[8];
+  int rw, w, r;
+  (void)state;
+  make_fifo(tmp_path(path, sizeof path, "poll"));
+  rw = open_or_fail(path, O_RDWR);
+  assert_int_equal(poll_in(rw, 0), 0);
+  assert_int_equal(write(rw, "ab", 2), 2);
+  assert_int_equal(poll_in(rw, CONF_WAIT_MS), POLLIN);
+  assert_int_equal(read(rw, buf, sizeof buf), 2);
+  assert_int_equal(poll_in(rw, 0), 0);
+  w = open_or_fail(path, O_WRONLY);
+  assert_int_equal(write(w, "c", 1), 1);
+  assert_int_equal(poll_in(rw, CONF_WAIT_MS), POLLIN);
+  assert_int_equal(read(rw, buf, sizeof buf), 1);
+  assert_int_equal(buf[0], 'c');
+  r = open_or_fail(path, O_RDONLY | O_NONBLOCK);
+  assert_int_equal(poll_in(rw, 20), 0);
+  assert_int_equal(close(rw), 0);
+  assert_int_equal(write(w, "d", 1), 1);
+  assert_int_equal(poll_in(r, CONF_WAIT_MS), POLLIN);
+  assert_int_equal(read(r, buf, sizeof buf), 1);
+  assert_int_equal(buf[0], 'd');
+  assert_int_equal(poll_in(r, 0), 0);
+  close(r);
+  close(w);
   unlink(path);
 }
 
@@ -893,6 +930,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(killed_reader_gives_epipe_and_the_next_reader_works),
     cmocka_unit_test(request_reply_server_with_8_clients),
     cmocka_unit_test(example_fifo_server_and_clients),
+    cmocka_unit_test(fifo_poll_readiness_follows_reads),
 };
 
 static const struct conf_role roles[] = {

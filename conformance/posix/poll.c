@@ -309,6 +309,42 @@ static void poll_thousand_fds_one_ready_from_child(void **state) {
   sel_many_close(&m);
 }
 
+/* Blocking polls in a row on the same 200 fds (more than one wait can cover), a child
+ * making a different one ready each time, then on a smaller array: each reports exactly
+ * the ready fd. */
+static void poll_many_fds_repeated(void **state) {
+  static struct sel_many m;
+  static struct pollfd fds[200];
+  static const int targets[] = {5, 190, 64, 127};
+  int i, k, n;
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  char c;
+  (void)state;
+  sel_many_open(&m, 200);
+  for (k = 0; k < 4; ++k) {
+    n = k < 3 ? m.count : 130;
+    for (i = 0; i < n; ++i) {
+      fds[i].fd = m.rd[k < 3 ? i : i + 70];
+      fds[i].events = POLLIN;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, m.wr[targets[k]], 3);
+    pid = conf_spawn_role(&fa, "write_byte", "3", NULL, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(poll(fds, (nfds_t)n, CONF_WAIT_MS), 1);
+    for (i = 0; i < n; ++i) {
+      short want = fds[i].fd == m.rd[targets[k]] ? POLLIN : 0;
+      if (fds[i].revents != want)
+        fail_msg("poll %d, entry %d: revents 0x%x, expected 0x%x", k, i,
+                 (unsigned)fds[i].revents, (unsigned)want);
+    }
+    assert_int_equal(read(m.rd[targets[k]], &c, 1), 1);
+    assert_int_equal(conf_wait_exit_code(pid, "writer child"), 0);
+  }
+  sel_many_close(&m);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(poll_pipe_in_and_out),
     cmocka_unit_test(poll_pipe_hup_when_writers_gone),
@@ -322,6 +358,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(poll_mixed_array),
     cmocka_unit_test(poll_timeouts),
     cmocka_unit_test(poll_thousand_fds_one_ready_from_child),
+    cmocka_unit_test(poll_many_fds_repeated),
 };
 
 static const struct conf_role roles[] = {

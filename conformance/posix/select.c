@@ -442,6 +442,187 @@ static void select_thousand_fds_one_ready_from_child(void **state) {
   sel_many_close(&m);
 }
 
+/* Readiness is current after read() drained what select reported: partial reads keep the
+ * fd readable, a full drain makes it not readable (at once and in a timed wait), and new
+ * data from another process makes it readable again. */
+static void select_readiness_after_read_drained(void **state) {
+  int p[2], r = -1, round;
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  char buf[16];
+  (void)state;
+  assert_int_equal(pipe(p), 0);
+  for (round = 0; round < 3; ++round) {
+    assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+    assert_int_equal(write(p[1], "0123456789", 10), 10);
+    assert_int_equal(select1(p[0], -1, -1, CONF_WAIT_MS, &r, NULL, NULL), 1);
+    assert_true(r);
+    assert_int_equal(read(p[0], buf, 4), 4);
+    assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 1);
+    assert_true(r);
+    assert_int_equal(read(p[0], buf, sizeof buf), 6);
+    assert_memory_equal(buf, "456789", 6);
+    assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+    assert_false(r);
+    assert_int_equal(select1(p[0], -1, -1, 30, &r, NULL, NULL), 0);
+    assert_false(r);
+  }
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+  pid = conf_spawn_role(&fa, "write_byte", "3", NULL, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  assert_int_equal(select1(p[0], -1, -1, -1, &r, NULL, NULL), 1);
+  assert_true(r);
+  assert_int_equal(read(p[0], buf, sizeof buf), 1);
+  assert_int_equal(buf[0], '!');
+  assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_int_equal(conf_wait_exit_code(pid, "writer child"), 0);
+  close(p[0]);
+  close(p[1]);
+}
+
+/* A select that found nothing does not take data from a later read(), in this process or
+ * in a child sharing the read end; and once the child has read the data, the parent's
+ * select no longer reports it. */
+static void select_then_read_gets_all_data(void **state) {
+  int p[2], q[2], r = -1;
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  char c;
+  (void)state;
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(pipe(q), 0);
+  /* Here: a blocking read after an empty select gets the byte another process writes. */
+  assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+  pid = conf_spawn_role(&fa, "write_byte", "3", NULL, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  assert_int_equal(read(p[0], &c, 1), 1);
+  assert_int_equal(c, '!');
+  assert_int_equal(conf_wait_exit_code(pid, "writer child"), 0);
+  /* A child reading the same pipe gets the byte although the parent selected on it. */
+  assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, q[1], 1);
+  pid = conf_spawn_role(&fa, "echo_byte", NULL, NULL, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  assert_int_equal(write(p[1], "k", 1), 1);
+  assert_int_equal(read(q[0], &c, 1), 1);
+  assert_int_equal(c, 'k');
+  assert_int_equal(conf_wait_exit_code(pid, "echo child"), 0);
+  assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_false(r);
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+}
+
+/* close() of a read end that select left waiting really closes it (the writer gets
+ * EPIPE), and a new pipe that reuses the fd number starts from its own state. */
+static void select_close_after_wait(void **state) {
+  int p[2], q[2], r = -1;
+  char c;
+  (void)state;
+  signal(SIGPIPE, SIG_IGN);
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(select1(p[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_int_equal(select1(p[0], -1, -1, 20, &r, NULL, NULL), 0);
+  assert_int_equal(close(p[0]), 0);
+  errno = 0;
+  assert_int_equal(write(p[1], "x", 1), -1);
+  assert_int_equal(errno, EPIPE);
+  assert_int_equal(pipe(q), 0);
+  assert_int_equal(select1(q[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_int_equal(write(q[1], "y", 1), 1);
+  assert_int_equal(select1(q[0], -1, -1, CONF_WAIT_MS, &r, NULL, NULL), 1);
+  assert_true(r);
+  assert_int_equal(read(q[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+/* dup2 over an fd select waited on: the fd now reads the other pipe, and select on it
+ * reports that pipe's readiness, not the old one's (whose read end is closed). */
+static void select_after_dup2_over_watched_fd(void **state) {
+  int a[2], b[2], r = -1;
+  char c;
+  (void)state;
+  signal(SIGPIPE, SIG_IGN);
+  assert_int_equal(pipe(a), 0);
+  assert_int_equal(pipe(b), 0);
+  assert_int_equal(select1(b[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_int_equal(dup2(a[0], b[0]), b[0]);
+  errno = 0;
+  assert_int_equal(write(b[1], "x", 1), -1); /* b's read end is gone */
+  assert_int_equal(errno, EPIPE);
+  assert_int_equal(select1(b[0], -1, -1, 0, &r, NULL, NULL), 0);
+  assert_int_equal(write(a[1], "a", 1), 1);
+  assert_int_equal(select1(b[0], -1, -1, CONF_WAIT_MS, &r, NULL, NULL), 1);
+  assert_true(r);
+  assert_int_equal(read(b[0], &c, 1), 1);
+  assert_int_equal(c, 'a');
+  assert_int_equal(select1(a[0], -1, -1, 0, &r, NULL, NULL), 0);
+  close(a[0]);
+  close(a[1]);
+  close(b[0]);
+  close(b[1]);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+/* select on one set of fds, then a subset, then the whole set again (more than 64 fds),
+ * with a different fd ready each time: each call reports exactly the ready one. */
+static void select_many_fds_changing_sets(void **state) {
+  struct sel_many m;
+  fd_set rs;
+  struct timeval tv;
+  int i, round, n;
+  static const int lo[] = {0, 100, 0, 30, 0};
+  static const int hi[] = {200, 200, 200, 170, 200};
+  static const int ready[] = {-1, 150, 70, 31, 199};
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  char c;
+  (void)state;
+  sel_many_open(&m, 200);
+  n = m.max_read + 1;
+  for (round = 0; round < 5; ++round) {
+    if (ready[round] >= 0)
+      assert_int_equal(write(m.wr[ready[round]], "z", 1), 1);
+    FD_ZERO(&rs);
+    for (i = lo[round]; i < hi[round]; ++i)
+      FD_SET(m.rd[i], &rs);
+    tv.tv_sec = 0;
+    tv.tv_usec = ready[round] >= 0 ? 0 : 50000;
+    assert_int_equal(select(n, &rs, NULL, NULL, &tv), ready[round] >= 0 ? 1 : 0);
+    for (i = 0; i < m.count; ++i)
+      if ((FD_ISSET(m.rd[i], &rs) != 0) != (i == ready[round]))
+        fail_msg("round %d: pipe %d %s set", round, i, i == ready[round] ? "not" : "wrongly");
+    if (ready[round] >= 0)
+      assert_int_equal(read(m.rd[ready[round]], &c, 1), 1);
+  }
+  /* Blocking, on the same set as the last call: a child writes to one pipe. */
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, m.wr[137], 3);
+  pid = conf_spawn_role(&fa, "write_byte", "3", NULL, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  FD_ZERO(&rs);
+  for (i = 0; i < m.count; ++i)
+    FD_SET(m.rd[i], &rs);
+  assert_int_equal(select(n, &rs, NULL, NULL, NULL), 1);
+  for (i = 0; i < m.count; ++i)
+    if ((FD_ISSET(m.rd[i], &rs) != 0) != (i == 137))
+      fail_msg("blocking: pipe %d %s set", i, i == 137 ? "not" : "wrongly");
+  assert_int_equal(read(m.rd[137], &c, 1), 1);
+  assert_int_equal(conf_wait_exit_code(pid, "writer child"), 0);
+  sel_many_close(&m);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(select_pipe_read_and_write_ends),
     cmocka_unit_test(select_pipe_eof_is_readable),
@@ -457,10 +638,16 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(select_ebadf_and_einval),
     cmocka_unit_test(pselect_timeout_and_readiness),
     cmocka_unit_test(select_thousand_fds_one_ready_from_child),
+    cmocka_unit_test(select_readiness_after_read_drained),
+    cmocka_unit_test(select_then_read_gets_all_data),
+    cmocka_unit_test(select_close_after_wait),
+    cmocka_unit_test(select_after_dup2_over_watched_fd),
+    cmocka_unit_test(select_many_fds_changing_sets),
 };
 
 static const struct conf_role roles[] = {
     {"write_byte", sel_role_write_byte},
+    {"echo_byte", sel_role_echo_byte},
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)

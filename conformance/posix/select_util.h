@@ -27,6 +27,16 @@ static inline int sel_role_write_byte(int argc, char **argv) {
   return write(atoi(argv[0]), "!", 1) == 1 ? 0 : 4;
 }
 
+/* Role: copies one byte from fd 0 to fd 1 and exits 0. */
+static inline int sel_role_echo_byte(int argc, char **argv) {
+  char c;
+  (void)argc;
+  (void)argv;
+  if (read(0, &c, 1) != 1)
+    return 3;
+  return write(1, &c, 1) == 1 ? 0 : 4;
+}
+
 /* A listening TCP socket on 127.0.0.1, an ephemeral port (in *addr). */
 static inline int sel_tcp_listener(struct sockaddr_in *addr) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -302,6 +302,15 @@ static void socket_fd_reaches_spawned_child(void **state) {
   close(sv[1]);
 }
 
+/* docs/examples/posix/select_server.c, built next to this binary: a select() server that
+ * serves 4 spawned clients of 50 lines each over loopback TCP and exits 0 when every reply
+ * matched and every client exited 0. */
+static void example_select_server_serves_clients(void **state) {
+  static const char *const args[] = {"4", "50", NULL};
+  (void)state;
+  assert_int_equal(conf_run_sibling("example-posix-select-server", args), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(socketpair_read_write_close),
     cmocka_unit_test(socketpair_send_recv_and_fd_calls),
@@ -313,6 +322,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(tcp_error_codes),
     cmocka_unit_test(socket_calls_on_wrong_or_closed_fds),
     cmocka_unit_test(socket_fd_reaches_spawned_child),
+    cmocka_unit_test(example_select_server_serves_clients),
 };
 
 static const struct conf_role roles[] = {

@@ -321,17 +321,11 @@ static void system_returns_wait_status(void **state) {
 static void example_pipe_connects_producer_to_consumer(void **state) {
   char exe[1024];
   const char *self = conf_self();
-  const char *slash = strrchr(self, '/');
-  const char *bslash = strrchr(self, '\\');
-  size_t dir;
   pid_t pid;
   char *argv[10];
   int rc;
   (void)state;
-  if (bslash && (!slash || bslash > slash))
-    slash = bslash;
-  dir = slash ? (size_t)(slash - self) + 1 : 0;
-  snprintf(exe, sizeof exe, "%.*sexample-posix-pipe", (int)dir, self);
+  conf_sibling("example-posix-pipe", exe, sizeof exe);
   argv[0] = exe;
   argv[1] = (char *)self;
   argv[2] = (char *)"--role";

@@ -1112,6 +1112,35 @@ static void virtual_query_describes_view(void **state) {
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
+/* docs/examples/win32/shared_memory.c: 4 worker processes add 2,000 each to a counter in a
+ * named mapping under a named mutex; the example prints the exact total and exits 0. */
+static void example_shared_memory_counter_is_exact(void **state) {
+  char exe[MAX_PATH], cmd[2 * MAX_PATH], out[128];
+  PROCESS_INFORMATION pi;
+  STARTUPINFOA si;
+  HANDLE out_r, out_w;
+  DWORD n;
+  (void)state;
+  conf_sibling_exe("example-win32-shared-memory", exe, sizeof exe);
+  conf_child_pipe(&out_r, &out_w, FALSE, 0);
+  conf_stdio_startup(&si, NULL, out_w, NULL);
+  cmd[0] = 0;
+  conf_append_arg(cmd, sizeof cmd, exe);
+  conf_append_arg(cmd, sizeof cmd, "4");
+  conf_append_arg(cmd, sizeof cmd, "2000");
+  if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+    fail_msg("starting %s failed with error %lu", exe, (unsigned long)GetLastError());
+  conf_track_process(&pi);
+  assert_true(CloseHandle(out_w));
+  n = conf_read_to_eof(out_r, pi.hProcess, out, sizeof out - 1, CONF_WAIT_MS);
+  out[n] = '\0';
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "shared_memory example"), 0);
+  if (strncmp(out, "total 8000", 10) != 0)
+    fail_msg("the example printed '%s', want 'total 8000'", out);
+  assert_true(CloseHandle(out_r));
+  conf_close_process(&pi);
+}
+
 static const struct CMUnitTest tests[] = {
     T(named_mapping_shared_with_child_under_named_mutex),
     T(unnamed_mapping_inherited_by_child),
@@ -1142,6 +1171,7 @@ static const struct CMUnitTest tests[] = {
     T(map_view_of_closed_or_wrong_handle_is_invalid_handle),
     T(map_view_ex_at_requested_address),
     T(virtual_query_describes_view),
+    T(example_shared_memory_counter_is_exact),
 };
 
 CONF_MAIN_WITH_ROLES(tests, roles)

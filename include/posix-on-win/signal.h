@@ -23,6 +23,8 @@
 #define sigaddset pow_sigaddset
 #define sigdelset pow_sigdelset
 #define sigismember pow_sigismember
+/* A function, not a macro: members named kill stay as they are. */
+static __inline int kill(pid_t pid, int sig) { return pow_kill(pid, sig); }
 #endif
 
 #endif /* POW_OVERLAY_SIGNAL_H */

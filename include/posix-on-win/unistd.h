@@ -8,6 +8,7 @@
 #include <pow/next/unistd.h>
 #include <pow/fcntl_flags.h>
 #include <pow/unistd.h>
+#include <pow/ids.h>
 
 #ifndef POW_NO_RENAME
 #undef pipe
@@ -30,6 +31,12 @@
 #define dup3 pow_dup3
 #define isatty pow_isatty
 #define lseek pow_lseek
+#define getuid pow_getuid
+#define geteuid pow_geteuid
+#define getgid pow_getgid
+#define getegid pow_getegid
+#define setuid pow_setuid
+#define setgid pow_setgid
 #endif
 
 /* POSIX programs declare `extern char **environ;`: the C runtime calls it _environ. */

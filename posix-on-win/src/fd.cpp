@@ -18,7 +18,9 @@ namespace posix_on_win {
 
 namespace {
 
-std::vector<FdState> g_state; // indexed by fd; FdKind::Crt with a null handle: unknown
+// Indexed by fd; FdKind::Crt with a null handle: unknown. Never destroyed: a watcher's
+// read may still be pending at exit, and its OVERLAPPED must stay valid memory until then.
+std::vector<FdState> &g_state = *new std::vector<FdState>;
 
 // Classifies a handle the layer did not make: pipes and sockets get the layer's I/O
 // (EPIPE/SIGPIPE, O_NONBLOCK), everything else stays with the CRT.
@@ -106,7 +108,7 @@ int dup_onto(int fd, const FdState &st, int newfd, bool cloexec) {
       closesocket(reinterpret_cast<SOCKET>(s));
       return fail_errno(e);
     }
-    fd_set_state(newfd, FdState{st.kind, s, st.file, cloexec});
+    fd_set_state(newfd, FdState{st.kind, s, st.file, cloexec, nullptr});
     return newfd;
   }
   errno = 0;
@@ -118,7 +120,7 @@ int dup_onto(int fd, const FdState &st, int newfd, bool cloexec) {
     SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
   else
     SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-  fd_set_state(newfd, FdState{st.kind, h, st.file, cloexec});
+  fd_set_state(newfd, FdState{st.kind, h, st.file, cloexec, nullptr});
   return newfd;
 }
 
@@ -163,7 +165,7 @@ int fd_adopt(HANDLE h, int crt_flags, FdKind kind, bool cloexec, bool nonblock) 
   }
   auto file = std::make_shared<OpenDesc>(kind);
   file->nonblock = nonblock;
-  fd_set_state(fd, FdState{kind, h, file, cloexec});
+  fd_set_state(fd, FdState{kind, h, file, cloexec, nullptr});
   return fd;
 }
 
@@ -193,7 +195,7 @@ std::optional<FdState> fd_state(int fd) {
   FdKind kind = classify(h);
   DWORD info = 0;
   bool cloexec = fd > 2 && GetHandleInformation(h, &info) && !(info & HANDLE_FLAG_INHERIT);
-  FdState st{kind, h, std::make_shared<OpenDesc>(kind), cloexec};
+  FdState st{kind, h, std::make_shared<OpenDesc>(kind), cloexec, nullptr};
   if (kind == FdKind::Pipe) {
     DWORD mode = 0;
     if (GetNamedPipeHandleState(h, &mode, nullptr, nullptr, nullptr, nullptr, 0))
@@ -212,8 +214,25 @@ void fd_set_state(int fd, const FdState &st) {
 
 void fd_forget(int fd) {
   std::lock_guard lock(fd_lock());
-  if (fd >= 0 && static_cast<size_t>(fd) < g_state.size())
-    g_state[static_cast<size_t>(fd)] = FdState{};
+  if (fd >= 0 && static_cast<size_t>(fd) < g_state.size()) {
+    FdState &st = g_state[static_cast<size_t>(fd)];
+    // The handle is still open here (callers close it after): the watcher's read can be
+    // cancelled through it.
+    if (st.watch && fd_handle(fd) == st.handle)
+      watch_release(*st.watch, st.handle);
+    st = FdState{};
+  }
+}
+
+std::shared_ptr<FdWatch> fd_attach_watch(int fd, HANDLE h, std::shared_ptr<FdWatch> w) {
+  std::lock_guard lock(fd_lock());
+  auto i = static_cast<size_t>(fd);
+  if (fd < 0 || i >= g_state.size() || g_state[i].handle != h || !g_state[i].file ||
+      fd_handle(fd) != h)
+    return nullptr;
+  if (!g_state[i].watch)
+    g_state[i].watch = std::move(w);
+  return g_state[i].watch;
 }
 
 std::vector<std::pair<int, FdState>> fd_snapshot() {
@@ -387,7 +406,7 @@ int pow_open(const char *path, int flags, ...) {
   HANDLE h = fd_handle(fd);
   auto file = std::make_shared<OpenDesc>(FdKind::Crt);
   file->nonblock = nonblock;
-  fd_set_state(fd, FdState{FdKind::Crt, h, file, cloexec});
+  fd_set_state(fd, FdState{FdKind::Crt, h, file, cloexec, nullptr});
   return fd;
 }
 

@@ -38,6 +38,10 @@ struct OpenDesc {
   HANDLE fifo_write = nullptr;
 };
 
+// select.cpp: what select/poll keep per fd across calls (the fd's classification and, for
+// a pipe's read end, a zero-byte overlapped read left pending as a readiness watcher).
+struct FdWatch;
+
 struct FdState {
   FdKind kind = FdKind::Crt;
   // The handle the state belongs to: if the CRT closed the fd behind our back (fclose of
@@ -45,6 +49,9 @@ struct FdState {
   HANDLE handle = nullptr;
   std::shared_ptr<OpenDesc> file;
   bool cloexec = false;
+  // Made by the first select/poll on this fd (fd_attach_watch); released (its pending read
+  // cancelled and waited for) by fd_forget, before the handle is closed.
+  std::shared_ptr<FdWatch> watch;
 };
 
 // The one lock over the fd table; spawn holds it too, so that no fd changes while a
@@ -61,7 +68,13 @@ std::optional<FdState> fd_state(int fd);
 HANDLE fd_handle(int fd);
 // Records st for fd (after dup2 and the like); call with fd_lock() held.
 void fd_set_state(int fd, const FdState &st);
+// Drops fd's state; call before closing its handle (a pending watcher read is cancelled).
 void fd_forget(int fd);
+// Stores w as fd's watcher if fd still has handle h and no watcher yet; returns the watcher
+// fd has then (nullptr if fd no longer has handle h).
+std::shared_ptr<FdWatch> fd_attach_watch(int fd, HANDLE h, std::shared_ptr<FdWatch> w);
+// select.cpp: cancels w's pending read on h and waits for it; w stays valid memory.
+void watch_release(FdWatch &w, HANDLE h);
 // Every open fd with its state, lowest first (for spawn); call with fd_lock() held.
 std::vector<std::pair<int, FdState>> fd_snapshot();
 

@@ -3,9 +3,15 @@
 // can wait on (a zero-byte overlapped read on a pipe's read end, which completes when data
 // or EOF arrives without consuming anything; the socket's WSAEventSelect event; the console
 // input handle), and the caller waits on all of them at once: WaitForMultipleObjects for up
-// to 64 handles, beyond that helper threads that each wait on 63 and wake the caller. No
-// handle is polled on a timer, except the few for which Windows has no event (see
-// needs_repoll).
+// to 64 handles, beyond that persistent helper threads that each wait on 63 and wake the
+// caller. No handle is polled on a timer, except the few for which Windows has no event
+// (see needs_repoll).
+//
+// A pipe read end's zero-byte read is left pending across calls (FdWatch, kept in the fd
+// layer's per-fd state): probing it is a look at its OVERLAPPED's status, waiting for it
+// costs nothing more, and only a read that completed (the fd was ready, or was) is issued
+// again, which is also how a completed one is re-probed: a zero-byte read completes at once
+// while data or EOF is there and pends otherwise.
 #include "fd.hpp"
 #include "trace.hpp"
 
@@ -15,6 +21,8 @@
 #include <winternl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <cerrno>
 #include <climits>
 #include <vector>
@@ -70,13 +78,36 @@ ACCESS_MASK granted_access(HANDLE h) {
   return info.granted;
 }
 
-// The events one select/poll call uses, kept per thread: a select on 1,000 fds would
-// otherwise create and close 1,000 events each time.
+// Manual-reset events of watchers and of socket waits. They are never closed, only handed
+// on: a helper thread may still be waiting on one after its call ended (see HelperPool),
+// and a wait on a closed-and-reused handle value could take a signal from someone else's
+// auto-reset event.
+std::mutex g_events_mu;
+std::vector<HANDLE> &g_free_events = *new std::vector<HANDLE>;
+
+HANDLE event_take() {
+  {
+    std::lock_guard lock(g_events_mu);
+    if (!g_free_events.empty()) {
+      HANDLE ev = g_free_events.back();
+      g_free_events.pop_back();
+      return ev;
+    }
+  }
+  return CreateEventW(nullptr, TRUE, FALSE, nullptr);
+}
+
+void event_give(HANDLE ev) {
+  std::lock_guard lock(g_events_mu);
+  g_free_events.push_back(ev);
+}
+
+// The events one select/poll call uses for its sockets, kept per thread.
 class EventPool {
 public:
   HANDLE take() {
     if (next_ == events_.size()) {
-      HANDLE ev = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+      HANDLE ev = event_take();
       if (!ev)
         return nullptr;
       events_.push_back(ev);
@@ -86,7 +117,7 @@ public:
   void release_all() { next_ = 0; }
   ~EventPool() {
     for (HANDLE ev : events_)
-      CloseHandle(ev);
+      event_give(ev);
   }
 
 private:
@@ -95,6 +126,8 @@ private:
 };
 thread_local EventPool t_events;
 
+} // namespace
+
 enum class Src {
   Always,  // regular file, NUL, console output: never blocks
   Pipe,    // pipe or FIFO end
@@ -102,56 +135,118 @@ enum class Src {
   Console, // console input
 };
 
+// What select/poll keep per fd across calls: the fd's classification (GetFileType and the
+// like are server calls under Wine) and, for a pipe read end opened for overlapped I/O, the
+// zero-byte read left pending as a readiness watcher. Reads on a pipe complete in the order
+// they were issued, and a zero-byte read consumes nothing, so a pending watcher never takes
+// data from read(): it completes first, with nothing, and read() gets the data.
+struct FdWatch {
+  SRWLOCK lock = SRWLOCK_INIT; // over ov/issued/released (threads may select one fd at once)
+  Src src = Src::Always;
+  bool can_read = false, can_write = false;
+  bool async = false; // pipe: a zero-byte overlapped read can wait for data
+  HANDLE ev = nullptr; // the watcher read's event (manual reset; from g_free_events)
+  OVERLAPPED ov{};
+  bool issued = false;   // ov is a read not yet seen completed
+  bool released = false; // the fd was closed: nothing is issued any more
+};
+
+namespace {
+
+constexpr ULONG_PTR kStatusPending = 0x103; // STATUS_PENDING in OVERLAPPED::Internal
+
+// Whether f's read is still pending: a memory read (the kernel, or Wine's client side,
+// writes the status into the OVERLAPPED when the read completes). Call with f.lock held.
+bool still_pending(const FdWatch &f) {
+  return f.issued &&
+         *reinterpret_cast<const volatile ULONG_PTR *>(&f.ov.Internal) == kStatusPending;
+}
+
+// An FdWatch whose memory outlives a read that might still be pending: if the handle was
+// closed behind the layer's back (fclose of an fdopen'ed fd) the read could not be
+// cancelled, and Windows may still write into it; then it is left allocated.
+std::shared_ptr<FdWatch> new_watch() {
+  return std::shared_ptr<FdWatch>(new FdWatch, [](FdWatch *f) {
+    AcquireSRWLockExclusive(&f->lock);
+    bool pending = still_pending(*f);
+    ReleaseSRWLockExclusive(&f->lock);
+    if (pending)
+      return;
+    if (f->ev)
+      event_give(f->ev);
+    delete f;
+  });
+}
+
 struct Watch {
   pow_pollfd *entry;
   FdState st;
+  FdWatch *fw = nullptr; // st.watch
   short want = 0;  // kIn | kOut | kPri asked for
   short ready = 0; // readiness found: kIn kOut kPri kErr kHup
   Src src = Src::Always;
   bool can_read = false, can_write = false;
-  bool async = false; // pipe: a zero-byte overlapped read can wait for data
-  // Armed state.
+  bool async = false; // pipe read end with a watcher (FdWatch)
+  // Armed state (sockets; console and pipe read ends need no arming).
   HANDLE ev = nullptr;
-  OVERLAPPED ov{};
-  bool read_pending = false;
   bool socket_armed = false;
   bool repoll = false;
 };
 
 SOCKET sock(const Watch &w) { return reinterpret_cast<SOCKET>(w.st.handle); }
 
-void classify(Watch &w) {
-  HANDLE h = w.st.handle;
-  if (w.st.kind == FdKind::Socket) {
-    w.src = Src::Socket;
-    return;
+// Classifies a new watcher's fd (once per fd: these are server calls under Wine).
+bool classify(FdWatch &f, const FdState &st) {
+  HANDLE h = st.handle;
+  if (st.kind == FdKind::Socket) {
+    f.src = Src::Socket;
+    return true;
   }
   DWORD type = GetFileType(h);
   if (type == FILE_TYPE_PIPE) {
-    w.src = Src::Pipe;
-    if (w.st.kind == FdKind::PipeRead) {
-      w.can_read = true;
-    } else if (w.st.kind == FdKind::PipeWrite) {
-      w.can_write = true;
+    f.src = Src::Pipe;
+    if (st.kind == FdKind::PipeRead) {
+      f.can_read = true;
+    } else if (st.kind == FdKind::PipeWrite) {
+      f.can_write = true;
     } else { // inherited, a FIFO, or a pipe the layer did not make: its handle's access says
       ACCESS_MASK a = granted_access(h);
-      w.can_read = a == 0 || (a & (FILE_READ_DATA | GENERIC_READ)) != 0;
-      w.can_write = (a & (FILE_WRITE_DATA | GENERIC_WRITE)) != 0;
+      f.can_read = a == 0 || (a & (FILE_READ_DATA | GENERIC_READ)) != 0;
+      f.can_write = (a & (FILE_WRITE_DATA | GENERIC_WRITE)) != 0;
     }
-    w.async = w.can_read && handle_is_async(h);
-    return;
+    f.async = f.can_read && handle_is_async(h);
+    if (f.async) {
+      f.ev = event_take();
+      if (!f.ev)
+        return fail_win32() == 0;
+    }
+    return true;
   }
   DWORD mode = 0, n = 0;
   if (type == FILE_TYPE_CHAR && GetConsoleMode(h, &mode) && GetNumberOfConsoleInputEvents(h, &n))
-    w.src = Src::Console;
+    f.src = Src::Console;
   else
-    w.src = Src::Always; // disk files are always ready, as on POSIX; so are character devices
+    f.src = Src::Always; // disk files are always ready, as on POSIX; so are character devices
+  return true;
 }
 
-short probe_pipe(const Watch &w) {
+// fd's watcher (made and classified on first use). False with errno set if it cannot be
+// made; st.watch null if fd was closed meanwhile.
+bool watch_of(int fd, FdState &st) {
+  if (st.watch)
+    return true;
+  auto f = new_watch();
+  if (!classify(*f, st))
+    return false;
+  st.watch = fd_attach_watch(fd, st.handle, std::move(f));
+  return true;
+}
+
+// The read side of a pipe end by PeekNamedPipe (read ends with no watcher, and the error
+// cases of those with one).
+short peek_pipe(HANDLE h) {
   short r = 0;
-  HANDLE h = w.st.handle;
-  if (w.can_read) {
+  {
     DWORD avail = 0;
     if (PeekNamedPipe(h, nullptr, 0, nullptr, &avail, nullptr)) {
       if (avail > 0)
@@ -164,6 +259,39 @@ short probe_pipe(const Watch &w) {
         r |= kErr;
     }
   }
+  return r;
+}
+
+// The read side of a pipe end by its watcher: a pending watcher means no data and no EOF
+// (a memory read); otherwise (first use, or it completed: data came, EOF, a read() drained
+// the pipe since, the issuing thread exited and Windows cancelled it) the zero-byte read is
+// issued again, which completes at once if data is there and pends if not.
+short probe_watch(FdWatch &f, HANDLE h) {
+  AcquireSRWLockExclusive(&f.lock);
+  short r = 0;
+  if (f.released) {
+    r = kNval; // closed by another thread during the call
+  } else if (!still_pending(f)) {
+    f.issued = false;
+    f.ov = OVERLAPPED{};
+    f.ov.hEvent = f.ev;
+    char dummy;
+    if (ReadFile(h, &dummy, 0, nullptr, &f.ov))
+      r = kIn;
+    else if (GetLastError() == ERROR_IO_PENDING)
+      f.issued = true;
+    else
+      r = -1; // EOF, no writer yet, an error: the peek tells them apart
+  }
+  ReleaseSRWLockExclusive(&f.lock);
+  return r < 0 ? peek_pipe(h) : r;
+}
+
+short probe_pipe(const Watch &w) {
+  short r = 0;
+  HANDLE h = w.st.handle;
+  if (w.can_read)
+    r = w.async ? probe_watch(*w.fw, h) : peek_pipe(h);
   if (w.can_write) {
     bool closing = false;
     long long quota = pipe_write_quota(h, &closing);
@@ -291,23 +419,8 @@ bool needs_repoll(const Watch &w) {
   return w.can_write && (w.want & kOut) && !(w.ready & kOut);
 }
 
-// Starts the zero-byte read on a pipe's read end. Returns true if it finished at once
-// (data or EOF is there).
-bool start_zero_read(Watch &w) {
-  w.ov = OVERLAPPED{};
-  w.ov.hEvent = w.ev;
-  char dummy;
-  if (ReadFile(w.st.handle, &dummy, 0, nullptr, &w.ov))
-    return true;
-  if (GetLastError() == ERROR_IO_PENDING) {
-    w.read_pending = true;
-    return false;
-  }
-  return true; // EOF or an error: the probe will say which
-}
-
 // Makes w waitable. Returns false with errno set if it cannot.
-bool arm(Watch &w, bool &fired) {
+bool arm(Watch &w) {
   if (w.src == Src::Always)
     return true;
   if (needs_repoll(w)) {
@@ -317,14 +430,15 @@ bool arm(Watch &w, bool &fired) {
   }
   if (w.src == Src::Console)
     return true; // the input handle itself is signalled while input is queued
+  if (w.src == Src::Pipe) {
+    // A read end's watcher is pending since the probe (it would have said ready otherwise).
+    if (w.can_read && w.async)
+      w.ev = w.fw->ev;
+    return true;
+  }
   w.ev = t_events.take();
   if (!w.ev)
     return fail_win32() == 0;
-  if (w.src == Src::Pipe) {
-    if (w.can_read && w.async && start_zero_read(w))
-      fired = true;
-    return true;
-  }
   // Socket: Winsock signals the event when one of these happens, and records at once
   // those already true when WSAEventSelect is called (data queued, room to send, a
   // connection to accept, the peer's close), so nothing is missed between probe and wait.
@@ -342,13 +456,8 @@ bool arm(Watch &w, bool &fired) {
   return true;
 }
 
+// Undoes arm (sockets only: a pipe read end's watcher stays pending for the next call).
 void disarm(Watch &w) {
-  if (w.read_pending) {
-    DWORD n = 0;
-    CancelIoEx(w.st.handle, &w.ov);
-    GetOverlappedResult(w.st.handle, &w.ov, &n, TRUE);
-    w.read_pending = false;
-  }
   if (w.socket_armed) {
     // WSAEventSelect made the socket non-blocking; the fd's own mode is the layer's flag.
     WSAEventSelect(sock(w), nullptr, 0);
@@ -358,20 +467,10 @@ void disarm(Watch &w) {
   }
 }
 
-// Re-arms w after its handle fired without w becoming ready (another thread read the
-// data, a socket event we do not report).
-void rearm(Watch &w, bool &fired) {
-  if (w.src == Src::Pipe && w.can_read && w.async) {
-    if (w.read_pending) {
-      DWORD n = 0;
-      if (!GetOverlappedResult(w.st.handle, &w.ov, &n, FALSE) &&
-          GetLastError() == ERROR_IO_INCOMPLETE)
-        return; // still waiting
-      w.read_pending = false;
-    }
-    if (start_zero_read(w))
-      fired = true;
-  } else if (w.src == Src::Socket && w.socket_armed) {
+// Re-arms w after its handle fired without w becoming ready (a socket event we do not
+// report). A pipe watcher was issued again by the probe that found it not ready.
+void rearm(Watch &w) {
+  if (w.src == Src::Socket && w.socket_armed) {
     WSANETWORKEVENTS ne;
     WSAEnumNetworkEvents(sock(w), w.ev, &ne); // clears the record and resets the event
   }
@@ -427,17 +526,20 @@ private:
   long long end_ = 0;
 };
 
-// The handles of a wait and which watch each belongs to.
+// The handles of a wait and which watch each belongs to. Handles other than pipe watchers'
+// events come first (with more than 64, the caller's own wait covers the first 63: a
+// console handle, the only handle here that is not the layer's own event, stays there).
 struct WaitSet {
   std::vector<HANDLE> handles;
   std::vector<size_t> owner;
+  size_t others = 0;         // handles[0, others): sockets and consoles
+  std::vector<size_t> pipes; // watches waited on through their watcher's event
 };
 
-// Appends to fired the owners of the handles of ws that are signalled now.
-void collect_signalled(const WaitSet &set, size_t from, std::vector<size_t> &fired) {
-  size_t n = set.handles.size();
-  while (from < n) {
-    DWORD cnt = static_cast<DWORD>(std::min<size_t>(MAXIMUM_WAIT_OBJECTS, n - from));
+// Appends to fired the owners of handles [from, to) of set that are signalled now.
+void collect_signalled(const WaitSet &set, size_t from, size_t to, std::vector<size_t> &fired) {
+  while (from < to) {
+    DWORD cnt = static_cast<DWORD>(std::min<size_t>(MAXIMUM_WAIT_OBJECTS, to - from));
     DWORD r = WaitForMultipleObjects(cnt, set.handles.data() + from, FALSE, 0);
     if (r < WAIT_OBJECT_0 + cnt) {
       fired.push_back(set.owner[from + r]);
@@ -450,43 +552,166 @@ void collect_signalled(const WaitSet &set, size_t from, std::vector<size_t> &fir
   }
 }
 
-// Per-thread events of the helper waits: wake (a helper saw a handle signalled) and stop.
-struct HelperEvents {
-  HANDLE wake = nullptr, stop = nullptr;
-  bool ok() {
-    if (!wake)
-      wake = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-    if (!stop)
-      stop = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-    return wake && stop;
+// Appends to fired the watches of set whose handle has fired: pipe watchers by their
+// OVERLAPPED (no system call), the other handles by a zero-timeout wait per 64.
+void sweep(const WaitSet &set, const std::vector<Watch> &ws, std::vector<size_t> &fired) {
+  for (size_t i : set.pipes) {
+    FdWatch &f = *ws[i].fw;
+    AcquireSRWLockExclusive(&f.lock);
+    bool pending = still_pending(f);
+    ReleaseSRWLockExclusive(&f.lock);
+    if (!pending)
+      fired.push_back(i);
   }
-  ~HelperEvents() {
-    if (wake)
-      CloseHandle(wake);
-    if (stop)
-      CloseHandle(stop);
-  }
-};
-thread_local HelperEvents t_helper;
+  collect_signalled(set, 0, set.others, fired);
+}
 
-struct Helper {
+// A helper thread of the >64 handle wait. Helpers persist (per calling thread) and keep
+// waiting on their set after the call that gave it returns: the next call with the same
+// fds (a server loop's usual case; watcher events persist with their fds) finds them
+// already waiting and costs nothing to set up. A helper that saw a handle signalled (or was
+// interrupted) parks until it is given a set again.
+struct PoolHelper {
+  std::atomic<int> refs{2}; // the pool's and the thread's
+  SRWLOCK lock = SRWLOCK_INIT;
+  CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
+  HANDLE interrupt = nullptr; // auto-reset: ends a wait so that the set can change
+  HANDLE wake = nullptr;      // the owner's wake event (a duplicate: the helper may outlive it)
   HANDLE handles[MAXIMUM_WAIT_OBJECTS];
-  DWORD count; // handles to watch; handles[count] is the stop event
-  HANDLE wake;
-  HANDLE thread;
+  DWORD count = 0; // handles[count] is interrupt
+  bool running = false; // waiting (or about to): handles must not change
+  bool quit = false;
+  DWORD result = WAIT_TIMEOUT; // how the last wait ended
+  void unref() {
+    if (--refs == 0) {
+      CloseHandle(interrupt);
+      CloseHandle(wake);
+      delete this;
+    }
+  }
 };
 
-DWORD WINAPI helper_main(void *arg) {
-  auto *h = static_cast<Helper *>(arg);
-  DWORD r = WaitForMultipleObjects(h->count + 1, h->handles, FALSE, INFINITE);
-  if (r < WAIT_OBJECT_0 + h->count || (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + h->count))
-    SetEvent(h->wake);
+DWORD WINAPI pool_main(void *arg) {
+  auto *h = static_cast<PoolHelper *>(arg);
+  AcquireSRWLockExclusive(&h->lock);
+  for (;;) {
+    while (!h->running && !h->quit)
+      SleepConditionVariableSRW(&h->cv, &h->lock, INFINITE, 0);
+    if (h->quit)
+      break;
+    DWORD n = h->count;
+    ReleaseSRWLockExclusive(&h->lock);
+    DWORD r = WaitForMultipleObjects(n + 1, h->handles, FALSE, INFINITE);
+    AcquireSRWLockExclusive(&h->lock);
+    h->running = false;
+    h->result = r;
+    WakeAllConditionVariable(&h->cv);
+    if (r != WAIT_OBJECT_0 + n)
+      SetEvent(h->wake); // a handle (or a failure): the owner looks
+  }
+  ReleaseSRWLockExclusive(&h->lock);
+  h->unref();
   return 0;
 }
 
-// Waits until a handle of set is signalled or ms pass; fills fired with the owners of the
-// signalled handles. Returns false with errno set on failure.
-bool wait_any(const WaitSet &set, DWORD ms, std::vector<size_t> &fired) {
+class HelperPool {
+public:
+  HANDLE wake = nullptr; // set by a helper that saw a handle signalled
+
+  bool ok() {
+    if (!wake)
+      wake = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    return wake != nullptr;
+  }
+
+  // Makes helper g wait on hs[0, cnt). Returns false with errno set on failure.
+  bool assign(size_t g, const HANDLE *hs, DWORD cnt) {
+    while (helpers_.size() <= g)
+      if (!spawn())
+        return false;
+    PoolHelper *h = helpers_[g];
+    AcquireSRWLockExclusive(&h->lock);
+    if (h->running) {
+      if (h->count == cnt && std::equal(hs, hs + cnt, h->handles)) {
+        ReleaseSRWLockExclusive(&h->lock);
+        return true; // already waiting on exactly these
+      }
+      ReleaseSRWLockExclusive(&h->lock);
+      SetEvent(h->interrupt);
+      AcquireSRWLockExclusive(&h->lock);
+      while (h->running)
+        SleepConditionVariableSRW(&h->cv, &h->lock, INFINITE, 0);
+      if (h->result != WAIT_OBJECT_0 + h->count)
+        ResetEvent(h->interrupt); // it stopped for a handle before seeing the interrupt
+    }
+    std::copy_n(hs, cnt, h->handles);
+    h->count = cnt;
+    h->handles[cnt] = h->interrupt;
+    h->result = WAIT_TIMEOUT;
+    h->running = true;
+    WakeAllConditionVariable(&h->cv);
+    ReleaseSRWLockExclusive(&h->lock);
+    return true;
+  }
+
+  // Whether helper g's last wait failed (a handle that is no longer valid).
+  bool failed(size_t g) {
+    PoolHelper *h = helpers_[g];
+    AcquireSRWLockExclusive(&h->lock);
+    bool f = !h->running && h->result == WAIT_FAILED;
+    ReleaseSRWLockExclusive(&h->lock);
+    return f;
+  }
+
+  ~HelperPool() {
+    // Not waited for: this may run where thread exits are serialised (process exit).
+    for (PoolHelper *h : helpers_) {
+      SetEvent(h->interrupt);
+      AcquireSRWLockExclusive(&h->lock);
+      h->quit = true;
+      WakeAllConditionVariable(&h->cv);
+      ReleaseSRWLockExclusive(&h->lock);
+      h->unref();
+    }
+    if (wake)
+      CloseHandle(wake);
+  }
+
+private:
+  bool spawn() {
+    auto *h = new PoolHelper;
+    HANDLE self = GetCurrentProcess();
+    h->interrupt = CreateEventW(nullptr, FALSE, FALSE, nullptr);
+    if (!h->interrupt ||
+        !DuplicateHandle(self, wake, self, &h->wake, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+      DWORD err = GetLastError();
+      if (h->interrupt)
+        CloseHandle(h->interrupt);
+      delete h;
+      return fail_win32(err) == 0;
+    }
+    HANDLE t = CreateThread(nullptr, 64 * 1024, pool_main, h, STACK_SIZE_PARAM_IS_A_RESERVATION,
+                            nullptr);
+    if (!t) {
+      DWORD err = GetLastError();
+      CloseHandle(h->interrupt);
+      CloseHandle(h->wake);
+      delete h;
+      return fail_win32(err) == 0;
+    }
+    CloseHandle(t);
+    helpers_.push_back(h);
+    return true;
+  }
+
+  std::vector<PoolHelper *> helpers_;
+};
+thread_local HelperPool t_pool;
+
+// Waits until a handle of set is signalled or ms pass; fills fired with the watches whose
+// handles fired. Returns false with errno set on failure.
+bool wait_any(const WaitSet &set, const std::vector<Watch> &ws, DWORD ms,
+              std::vector<size_t> &fired) {
   fired.clear();
   size_t n = set.handles.size();
   if (n == 0) {
@@ -500,62 +725,62 @@ bool wait_any(const WaitSet &set, DWORD ms, std::vector<size_t> &fired) {
       return true;
     if (r == WAIT_FAILED)
       return fail_win32() == 0;
-    collect_signalled(set, 0, fired);
+    sweep(set, ws, fired);
     return true;
   }
-  // More than 64: the first 63 are ours, the rest are split between helper threads that
-  // each wait on 63 and the shared stop event, and set `wake` when one is signalled.
-  if (!t_helper.ok())
+  // More than 64: the first 63 are the caller's, the rest go to helpers, 63 each.
+  if (!t_pool.ok())
     return fail_win32() == 0;
-  ResetEvent(t_helper.wake);
-  ResetEvent(t_helper.stop);
+  // Unsignalled before looking: a helper that fires from now on is seen by the wait.
+  ResetEvent(t_pool.wake);
+  sweep(set, ws, fired); // what fired before (helpers of an earlier call may have parked)
+  if (!fired.empty())
+    return true;
   size_t own = kGroup;
-  std::vector<Helper> helpers((n - own + kGroup - 1) / kGroup);
-  size_t started = 0;
-  bool ok = true;
-  for (size_t g = 0; g < helpers.size(); ++g) {
-    Helper &h = helpers[g];
+  size_t groups = (n - own + kGroup - 1) / kGroup;
+  for (size_t g = 0; g < groups; ++g) {
     size_t from = own + g * kGroup;
-    h.count = static_cast<DWORD>(std::min<size_t>(kGroup, n - from));
-    std::copy_n(set.handles.data() + from, h.count, h.handles);
-    h.handles[h.count] = t_helper.stop;
-    h.wake = t_helper.wake;
-    h.thread = CreateThread(nullptr, 64 * 1024, helper_main, &h,
-                            STACK_SIZE_PARAM_IS_A_RESERVATION, nullptr);
-    if (!h.thread) {
-      ok = fail_win32() == 0;
-      break;
-    }
-    ++started;
+    if (!t_pool.assign(g, set.handles.data() + from,
+                       static_cast<DWORD>(std::min<size_t>(kGroup, n - from))))
+      return false;
   }
-  if (ok) {
-    HANDLE mine[MAXIMUM_WAIT_OBJECTS];
-    mine[0] = t_helper.wake;
-    std::copy_n(set.handles.data(), own, mine + 1);
-    DWORD r = WaitForMultipleObjects(static_cast<DWORD>(own + 1), mine, FALSE, ms);
-    if (r == WAIT_FAILED)
-      ok = fail_win32() == 0;
-  }
-  SetEvent(t_helper.stop);
-  for (size_t i = 0; i < started; i += MAXIMUM_WAIT_OBJECTS) {
-    HANDLE threads[MAXIMUM_WAIT_OBJECTS];
-    DWORD cnt = static_cast<DWORD>(std::min<size_t>(MAXIMUM_WAIT_OBJECTS, started - i));
-    for (DWORD k = 0; k < cnt; ++k)
-      threads[k] = helpers[i + k].thread;
-    WaitForMultipleObjects(cnt, threads, TRUE, INFINITE);
-    for (DWORD k = 0; k < cnt; ++k)
-      CloseHandle(threads[k]);
-  }
-  if (ok)
-    collect_signalled(set, 0, fired);
-  return ok;
+  HANDLE mine[MAXIMUM_WAIT_OBJECTS];
+  mine[0] = t_pool.wake;
+  std::copy_n(set.handles.data(), own, mine + 1);
+  DWORD r = WaitForMultipleObjects(static_cast<DWORD>(own + 1), mine, FALSE, ms);
+  if (r == WAIT_FAILED)
+    return fail_win32() == 0;
+  if (r == WAIT_TIMEOUT)
+    return true;
+  for (size_t g = 0; g < groups; ++g)
+    if (t_pool.failed(g))
+      return fail_errno(EBADF) == 0;
+  sweep(set, ws, fired);
+  return true;
 }
+
+} // namespace
+
+void watch_release(FdWatch &f, HANDLE h) {
+  AcquireSRWLockExclusive(&f.lock);
+  if (still_pending(f)) {
+    // Its memory must not be reused before Windows is done with it: cancel, then wait.
+    DWORD n = 0;
+    CancelIoEx(h, &f.ov);
+    GetOverlappedResult(h, &f.ov, &n, TRUE);
+  }
+  f.issued = false;
+  f.released = true;
+  ReleaseSRWLockExclusive(&f.lock);
+}
+
+namespace {
 
 // The core of select and poll over entries (fd < 0: skipped; fd not open: POLLNVAL).
 // Returns the count of entries with revents set, or -1 with errno set.
 int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_select) {
   std::vector<Watch> ws;
-  ws.reserve(n); // never reallocated: the OVERLAPPEDs inside must stay where they are
+  ws.reserve(n);
   int nval = 0;
   for (size_t i = 0; i < n; ++i) {
     pow_pollfd &e = entries[i];
@@ -564,6 +789,15 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
       continue;
     auto st = fd_state(e.fd);
     if (!st) {
+      if (for_select) // select: a set fd that is not open fails the call
+        return fail_errno(EBADF);
+      e.revents = kNval;
+      ++nval;
+      continue;
+    }
+    if (!watch_of(e.fd, *st))
+      return -1;
+    if (!st->watch) { // closed by another thread just now
       e.revents = kNval;
       ++nval;
       continue;
@@ -571,16 +805,20 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
     Watch w;
     w.entry = &e;
     w.st = *st;
+    w.fw = st->watch.get();
+    w.src = w.fw->src;
+    w.can_read = w.fw->can_read;
+    w.can_write = w.fw->can_write;
+    w.async = w.fw->async;
     if (e.events & (POW_POLLIN | POW_POLLRDNORM))
       w.want |= kIn;
     if (e.events & (POW_POLLOUT | POW_POLLWRNORM | POW_POLLWRBAND))
       w.want |= kOut;
     if (e.events & (POW_POLLPRI | POW_POLLRDBAND))
       w.want |= kPri;
-    classify(w);
     if (w.src == Src::Socket && !winsock_init())
       return -1;
-    ws.push_back(w);
+    ws.push_back(std::move(w));
   }
   std::vector<size_t> all(ws.size());
   for (size_t i = 0; i < ws.size(); ++i)
@@ -594,7 +832,7 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
       // Nothing to watch: sleep out the timeout (select(0, NULL, NULL, NULL, &tv) idiom).
       std::vector<size_t> none;
       while (!deadline.passed())
-        if (!wait_any(WaitSet{}, deadline.wait_ms(), none))
+        if (!wait_any(WaitSet{}, ws, deadline.wait_ms(), none))
           return -1;
     }
     for (Watch &w : ws)
@@ -602,38 +840,53 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
     return count;
   }
 
-  // Nothing ready: arm every watch and wait.
+  // Nothing ready: arm what needs arming (sockets) and wait.
   t_events.release_all();
   int result = 0;
   bool failed = false;
-  std::vector<size_t> fired;
-  for (size_t i = 0; i < ws.size() && !failed; ++i) {
-    bool now = false;
-    if (!arm(ws[i], now))
+  for (size_t i = 0; i < ws.size() && !failed; ++i)
+    if (!arm(ws[i]))
       failed = true;
-    else if (now)
-      fired.push_back(i);
-  }
   WaitSet set;
   std::vector<size_t> repoll;
   for (size_t i = 0; i < ws.size(); ++i) {
     if (ws[i].repoll)
       repoll.push_back(i);
-    HANDLE h = ws[i].src == Src::Console ? ws[i].st.handle : ws[i].ev;
-    if (h) {
-      set.handles.push_back(h);
+    if (ws[i].src == Src::Console || ws[i].src == Src::Socket) {
+      HANDLE h = ws[i].src == Src::Console ? ws[i].st.handle : ws[i].ev;
+      if (h) {
+        set.handles.push_back(h);
+        set.owner.push_back(i);
+      }
+    }
+  }
+  set.others = set.handles.size();
+  // A watcher's event once, however often its fd is listed (poll allows repeats; a wait
+  // may not list a handle twice); every entry of that fd is swept.
+  std::vector<const FdWatch *> seen;
+  for (size_t i = 0; i < ws.size(); ++i)
+    if (ws[i].src == Src::Pipe && ws[i].ev) {
+      set.pipes.push_back(i);
+      seen.push_back(ws[i].fw);
+    }
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  for (size_t i : set.pipes) {
+    auto it = std::lower_bound(seen.begin(), seen.end(), ws[i].fw);
+    if (it != seen.end() && *it == ws[i].fw) {
+      seen.erase(it);
+      set.handles.push_back(ws[i].ev);
       set.owner.push_back(i);
     }
   }
+  std::vector<size_t> fired;
   while (!failed) {
-    if (fired.empty()) {
-      DWORD ms = deadline.wait_ms();
-      if (!repoll.empty() && ms > kRepollMs)
-        ms = kRepollMs;
-      if (!wait_any(set, ms, fired)) {
-        failed = true;
-        break;
-      }
+    DWORD ms = deadline.wait_ms();
+    if (!repoll.empty() && ms > kRepollMs)
+      ms = kRepollMs;
+    if (!wait_any(set, ws, ms, fired)) {
+      failed = true;
+      break;
     }
     std::vector<size_t> check = fired;
     check.insert(check.end(), repoll.begin(), repoll.end());
@@ -645,14 +898,8 @@ int poll_core(pow_pollfd *entries, size_t n, const Deadline &deadline, bool for_
     if (result > 0 || deadline.passed())
       break;
     // Woken for nothing we report: wait for the next event of those handles.
-    std::vector<size_t> again;
-    for (size_t i : fired) {
-      bool now = false;
-      rearm(ws[i], now);
-      if (now)
-        again.push_back(i);
-    }
-    fired.swap(again);
+    for (size_t i : fired)
+      rearm(ws[i]);
   }
   int e = errno;
   for (Watch &w : ws)
@@ -688,8 +935,6 @@ int select_core(int nfds, pow_fd_set *r, pow_fd_set *w, pow_fd_set *x, const Dea
       ev |= POW_POLLPRI;
     if (!ev)
       continue;
-    if (!fd_state(fd))
-      return fail_errno(EBADF);
     entries.push_back(pow_pollfd{fd, ev, 0});
   }
   int got = poll_core(entries.data(), entries.size(), dl, true);

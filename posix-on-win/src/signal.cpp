@@ -108,6 +108,26 @@ int pow_raise(int sig) {
   return raise(sig);
 }
 
+// Another process cannot run a handler here: every signal but 0 ends it, with an exit code
+// that waitpid reports as death by that signal (POW_STATUS_SIGNALED | sig).
+int pow_kill(pid_t pid, int sig) {
+  if (sig < 0 || sig >= 64)
+    return fail_errno(EINVAL);
+  if (pid <= 0)
+    return fail_errno(EINVAL); // no process groups to signal
+  HANDLE h = OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE,
+                         FALSE, static_cast<DWORD>(pid));
+  if (!h)
+    return fail_errno(GetLastError() == ERROR_ACCESS_DENIED ? EPERM : ESRCH);
+  int rc = 0;
+  if (WaitForSingleObject(h, 0) == WAIT_OBJECT_0)
+    rc = fail_errno(ESRCH); // exited (a zombie on POSIX: kill succeeds there)
+  else if (sig != 0 && !TerminateProcess(h, POW_STATUS_SIGNALED | static_cast<unsigned>(sig)))
+    rc = fail_win32();
+  CloseHandle(h);
+  return rc;
+}
+
 int pow_sigemptyset(pow_sigset_t *set) {
   if (!set)
     return fail_errno(EFAULT);

@@ -266,7 +266,7 @@ int spawn_impl(pid_t *pid, const std::string &app, std::string cmdline, const Fi
     for (auto &[fd, c] : table) // FIFO ends: the child becomes a registered holder
       if (c.kind != FdKind::Crt && c.kind != FdKind::Socket &&
           handles[static_cast<size_t>(fd)] != INVALID_HANDLE_VALUE)
-        fifo_handed_over(FdState{c.kind, c.handle, c.file, false}, pi.hProcess,
+        fifo_handed_over(FdState{c.kind, c.handle, c.file, false, nullptr}, pi.hProcess,
                          handles[static_cast<size_t>(fd)]);
   for (HANDLE h : dups)
     CloseHandle(h);
@@ -302,7 +302,10 @@ int status_of(DWORD code) {
     return SIGFPE;
   case 0xC000013A: return SIGINT;  // STATUS_CONTROL_C_EXIT
   case 0xC0000409: return SIGABRT; // STATUS_STACK_BUFFER_OVERRUN: __fastfail, abort()
-  default: return static_cast<int>((code & 0xFF) << 8);
+  default:
+    if ((code & ~0x7Fu) == POW_STATUS_SIGNALED) // pow_kill
+      return static_cast<int>(code & 0x7F);
+    return static_cast<int>((code & 0xFF) << 8);
   }
 }
 

@@ -47,6 +47,14 @@ SUITES = {
             ("Linux native", "linux", "bench-linux-named_pipe"),
         ],
     },
+    "winsock": {
+        "corpus": "win32",
+        "columns": [
+            ("win-on-posix", "linux", "bench-win32-winsock_echo"),
+            ("Wine", "windows", "bench-win32-winsock_echo.exe"),
+            ("Linux native", "linux", "bench-linux-epoll_echo"),
+        ],
+    },
     "pipe": {
         "corpus": "posix",
         "columns": [
@@ -67,6 +75,30 @@ SUITES = {
         "columns": [
             ("posix-on-win", "windows", "bench-posix-select.exe"),
             ("Linux glibc", "linux", "bench-posix-select"),
+        ],
+    },
+    "sem": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-sem.exe"),
+            ("Linux glibc", "linux", "bench-posix-sem"),
+            ("Win32 @ Wine", "windows", "bench-substrate-sem.exe"),
+        ],
+    },
+    "shm": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-shm.exe"),
+            ("Linux glibc", "linux", "bench-posix-shm"),
+            ("Win32 @ Wine", "windows", "bench-substrate-shm.exe"),
+        ],
+    },
+    "msg": {
+        "corpus": "posix",
+        "columns": [
+            ("posix-on-win", "windows", "bench-posix-msg.exe"),
+            ("Linux glibc", "linux", "bench-posix-msg"),
+            ("Win32 @ Wine", "windows", "bench-substrate-msg.exe"),
         ],
     },
     # Call tracing when off: the wrapper's cost over the bare implementation (same program).
@@ -93,9 +125,11 @@ TARGETS = {
     "named_pipe.round_trip_64B": {"vs_native": 1.3, "vs_alternative": 10},
     "named_pipe.messages_64B": {"vs_alternative": 5},
     "pipe.throughput_64KiB_writes": {"vs_alternative": 0.9},
+    "winsock.echo_round_trip_64B": {"vs_native": 1.3, "vs_alternative": 10},
     "pipe.throughput_4KiB_writes": {"vs_alternative": 0.9},
     # Issue 14: an absolute bound on the shim's median (max_shim, in the row's unit).
     "select.select_wakeup_1000_fds": {"max_shim": 1000},
+    "msg.messages_64B": {"vs_alternative": 3},
 }
 
 

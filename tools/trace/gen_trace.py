@@ -73,8 +73,9 @@ IMPL_PREFIX = {'wop': 'wop_impl_', 'pow': 'pow_impl_'}
 # The extra argument of a variadic function, as the wrapper reads and forwards it: one
 # machine word (on x86-64 every variadic argument has a word's slot, SysV and Win64 alike).
 FLAG_NAME = re.compile(r'(?i)(flag|mode|access|mask|attrib|option|events|prot$|shmflg|msgflg|'
-                       r'semflg|how$)')
-HEX_TYPE = re.compile(r'^(SOCKET|WSAEVENT|H[A-Z]+)$')
+                       r'semflg|how$|version)')
+# Integer types that are handles (pointer types, HANDLE and the like, print in hex anyway).
+HEX_TYPE = re.compile(r'^(SOCKET)$')
 BUF_NAME = re.compile(r'(?i)(buf|buffer|msgp|optval)$|^lp(In|Out)?Buffer$')
 TYPE_WORDS = {'const', 'volatile', 'unsigned', 'signed', 'int', 'char', 'short', 'long',
               'void', 'float', 'double', 'struct', 'union', 'enum', 'restrict'}
@@ -380,7 +381,7 @@ def gen_wrappers(layer, funcs, errors, have, fams, headers):
         if void:
             w('  t.end_void();')
         else:
-            w('  t.result(r);')
+            w('  t.result_hex((unsigned long long)r);' if HEX_TYPE.match(fn.ret) else '  t.result(r);')
             w('  return r;')
         w('}')
     w('} // extern "C"')

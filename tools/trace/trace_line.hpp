@@ -101,6 +101,11 @@ public:
     value(r);
     finish();
   }
+  void result_hex(unsigned long long r) { // an integer handle (SOCKET)
+    put(") = ");
+    hexnum(r);
+    finish();
+  }
   void end_void() {
     putc(')');
     finish();

@@ -25,6 +25,7 @@ ObjectPtr rebuild_object(char kind, int fd) {
   case 'm': return section_adopt(fd);
   case 'M': return mailslot_adopt(fd, true);
   case 'W': return mailslot_adopt(fd, false);
+  case 'k': return socket_adopt(fd);
   default: ::close(fd); return nullptr;
   }
 }

@@ -11,8 +11,8 @@
 //
 // Writers never block on unread messages although the kernel allows only
 // net.unix.max_dgram_qlen (often 10) queued datagrams per socket: the server process
-// drains its socket into an in-memory queue in the background (a re-armed watch on the
-// shared monitor thread) and synchronously before ReadFile/GetMailslotInfo answer, so
+// drains its socket into an in-memory queue in the background (a persistent edge-triggered
+// watch on the shared monitor thread) and synchronously before ReadFile/GetMailslotInfo answer, so
 // counts and sizes are exact. Messages over 64 KiB travel as a memfd (SCM_RIGHTS), so
 // "any size" is not capped by the socket buffer.
 #include "named_object.hpp"
@@ -86,40 +86,11 @@ bool split_name(const std::string &raw, std::string *host, std::string *rest) {
 
 // <runtime dir>/mailslot, created 0700 on first use; empty with the last error set.
 const std::string &slot_dir() {
-  static std::string dir = [] {
-    const std::string &base = runtime_dir();
-    if (base.empty())
-      return std::string();
-    std::string d = base + "/mailslot";
-    struct stat st;
-    if ((::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) || ::lstat(d.c_str(), &st) < 0 ||
-        !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
-      return std::string();
-    return d;
-  }();
+  static const std::string dir = private_subdir("mailslot");
   if (dir.empty())
     fail(ERROR_ACCESS_DENIED);
   return dir;
 }
-
-// Serialises creation and cleanup of names (released when it goes out of scope).
-class DirLock {
-public:
-  explicit DirLock(const std::string &dir) {
-    fd_ = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ >= 0)
-      while (::flock(fd_, LOCK_EX) < 0 && errno == EINTR) {
-      }
-  }
-  ~DirLock() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-
-private:
-  int fd_ = -1;
-};
 
 // The socket file's name: "s-<id>-<max size>-<read timeout>" (hex).
 struct SocketInfo {
@@ -216,21 +187,18 @@ struct SlotState {
   std::mutex mu;
   std::deque<std::vector<char>> queue;
   int sock = -1;   // bound, non-blocking
-  int epfd = -1;   // a private epoll set holding sock and closing_fd: the monitor watches it
-  int closing_fd = -1;
+  uint64_t watch = 0; // the background drain's persistent watch on sock
   int wake_fd = -1; // readers waiting in ReadFile poll it beside the socket
-  int readers = 0;  // threads waiting in ReadFile: they drain the socket themselves
-  bool armed = false; // the background drain is watching
+  // Threads waiting in ReadFile: they drain the socket themselves, and the background drain
+  // stands aside; each drains once more (under mu) as it stops waiting, so an arrival the
+  // background drain skipped meanwhile is never left on the socket.
+  int readers = 0;
   bool closed = false;
   DWORD max_size = 0;
   DWORD timeout = 0;
   std::vector<char> scratch = std::vector<char>(kInlineMax + 1);
 
   ~SlotState() {
-    if (epfd >= 0)
-      ::close(epfd);
-    if (closing_fd >= 0)
-      ::close(closing_fd);
     if (wake_fd >= 0)
       ::close(wake_fd);
   }
@@ -292,31 +260,20 @@ struct SlotState {
   }
 };
 
-thread_local bool t_arming = false;
-
-// One-shot watch on the slot's epoll set; re-armed after every drain. The callback owns
-// a reference, so the state outlives the handles until the watch has fired once more.
-void arm_drain(const std::shared_ptr<SlotState> &s) {
-  if (t_arming)
-    return; // the monitor could not watch (it ran us at once): reads still drain themselves
-  int d = ::fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
-  if (d < 0)
-    return;
-  t_arming = true;
-  monitor_watch(d, 0, [s] {
-    {
-      std::lock_guard lock(s->mu);
-      if (s->closed)
-        return;
-      s->drain_locked();
-      // While a reader waits it drains the socket itself; it re-arms us when it leaves.
-      s->armed = s->readers == 0;
-      if (!s->armed)
-        return;
+// The background drain: at every arrival (edge-triggered, so one report per batch of
+// datagrams) the monitor thread moves what is queued on the socket into the slot's queue,
+// unless a reader is draining it itself. Holds only a weak reference: the server's close
+// removes the watch.
+bool watch_drain(const std::shared_ptr<SlotState> &s) {
+  std::weak_ptr<SlotState> weak = s;
+  s->watch = monitor_watch_persistent(s->sock, EPOLLIN | EPOLLET, [weak](uint32_t) {
+    if (auto st = weak.lock()) {
+      std::lock_guard lock(st->mu);
+      if (st->readers == 0)
+        st->drain_locked();
     }
-    arm_drain(s);
   });
-  t_arming = false;
+  return s->watch != 0;
 }
 
 class MailslotServer final : public Object {
@@ -327,16 +284,14 @@ public:
         sock_name_(std::move(sock_name)) {}
 
   ~MailslotServer() override {
+    monitor_unwatch_persistent(s_->watch, s_->sock); // before the socket closes
     {
       std::lock_guard lock(s_->mu);
       s_->closed = true;
       s_->queue.clear();
-      ::epoll_ctl(s_->epfd, EPOLL_CTL_DEL, s_->sock, nullptr);
       ::close(s_->sock);
       s_->sock = -1;
     }
-    uint64_t one = 1; // wakes the pending watch, which then lets go of the state
-    (void)!::write(s_->closing_fd, &one, sizeof one);
     // If no other process holds the socket (an inheriting child), the name is dead: remove it.
     int err = 0;
     if (!dir_.empty() && !socket_alive(dir_, sock_name_, &err)) {
@@ -356,15 +311,7 @@ public:
 
   bool read(void *buf, DWORD len, DWORD *done) override {
     std::unique_lock lock(s_->mu);
-    bool ok = take(lock, buf, len, done);
-    // Leaving: if the background drain stood down for readers, it watches again.
-    bool rearm = !s_->armed && s_->readers == 0 && !s_->closed;
-    if (rearm)
-      s_->armed = true;
-    lock.unlock();
-    if (rearm)
-      arm_drain(s_);
-    return ok;
+    return take(lock, buf, len, done);
   }
 
   // One message into buf, waiting up to the read timeout (caller holds the lock).
@@ -393,7 +340,8 @@ public:
       lock.lock();
       --s_->readers;
       uint64_t drained;
-      (void)!::read(s_->wake_fd, &drained, sizeof drained);
+      if (fds[1].revents)
+        (void)!::read(s_->wake_fd, &drained, sizeof drained);
       s_->drain_locked();
     }
     std::vector<char> &m = s_->queue.front();
@@ -437,25 +385,18 @@ std::shared_ptr<MailslotServer> make_server(int sock, const SocketInfo &info, st
   s->sock = sock;
   s->max_size = info.max_size;
   s->timeout = info.timeout;
-  s->epfd = ::epoll_create1(EPOLL_CLOEXEC);
-  s->closing_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   s->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  if (s->epfd < 0 || s->closing_fd < 0 || s->wake_fd < 0 || ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0 ||
-      ::epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->closing_fd, &ev) < 0) {
+  // Non-blocking for the drain; a child inheriting the socket shares the flag, as intended.
+  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
+  if (s->wake_fd < 0 || !watch_drain(s)) {
     int e = errno;
     ::close(sock);
+    s->sock = -1;
     fail_errno(e);
     return nullptr;
   }
-  // Non-blocking for the drain; a child inheriting the socket shares the flag, as intended.
-  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
-  auto obj = std::make_shared<MailslotServer>(s, std::move(dir), std::move(link),
-                                              std::move(sock_name));
-  s->armed = true;
-  arm_drain(s);
-  return obj;
+  return std::make_shared<MailslotServer>(s, std::move(dir), std::move(link),
+                                          std::move(sock_name));
 }
 
 HANDLE create_mailslot(const char *name, bool name_is_null, DWORD max_size, DWORD timeout,

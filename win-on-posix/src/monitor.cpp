@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sys/epoll.h>
@@ -92,6 +93,34 @@ public:
     return true;
   }
 
+  // Persistent watches (Winsock's reactor): the callback gets the epoll events at every
+  // report until unwatch_persistent; the caller owns fd.
+  uint64_t watch_persistent(int fd, uint32_t events, std::function<void(uint32_t)> fn) {
+    std::lock_guard lock(mu_);
+    if (epfd_ < 0) {
+      epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (epfd_ < 0)
+        return 0;
+      std::thread([this] { run(); }).detach();
+    }
+    uint64_t id = ++next_id_;
+    persistent_[id] = std::make_shared<std::function<void(uint32_t)>>(std::move(fn));
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = id;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      persistent_.erase(id);
+      return 0;
+    }
+    return id;
+  }
+
+  void unwatch_persistent(uint64_t id, int fd) {
+    std::lock_guard lock(mu_);
+    if (persistent_.erase(id) && epfd_ >= 0)
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+
 private:
   struct Watch {
     int fd = -1;
@@ -108,7 +137,14 @@ private:
       for (int i = 0; i < n; ++i) {
         Watch w;
         {
-          std::lock_guard lock(mu_);
+          std::unique_lock lock(mu_);
+          auto pit = persistent_.find(evs[i].data.u64);
+          if (pit != persistent_.end()) {
+            auto fn = pit->second; // runs unlocked; unwatch may drop the entry meanwhile
+            lock.unlock();
+            (*fn)(evs[i].events);
+            continue;
+          }
           auto it = watches_.find(evs[i].data.u64);
           if (it == watches_.end())
             continue;
@@ -129,6 +165,7 @@ private:
   uint64_t next_id_ = 0;
   std::map<uint64_t, Watch> watches_;
   std::set<uint64_t> keys_;
+  std::map<uint64_t, std::shared_ptr<std::function<void(uint32_t)>>> persistent_;
 };
 
 Monitor &monitor() {
@@ -147,5 +184,12 @@ uint64_t monitor_watch_events(int fd, uint32_t events, std::function<void()> on_
 }
 
 bool monitor_unwatch(uint64_t id) { return id != 0 && monitor().unwatch(id); }
+
+uint64_t monitor_watch_persistent(int fd, uint32_t events,
+                                  std::function<void(uint32_t)> on_events) {
+  return monitor().watch_persistent(fd, events, std::move(on_events));
+}
+
+void monitor_unwatch_persistent(uint64_t id, int fd) { monitor().unwatch_persistent(id, fd); }
 
 } // namespace wop

@@ -278,4 +278,30 @@ int named_reopen(int fd) {
   return nfd;
 }
 
+std::string private_subdir(const char *name) {
+  const std::string &base = runtime_dir();
+  if (base.empty())
+    return std::string();
+  std::string d = base + "/" + name;
+  struct stat st;
+  if ((::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) || ::lstat(d.c_str(), &st) < 0 ||
+      !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
+    return std::string();
+  return d;
+}
+
+DirLock::DirLock(const std::string &dir) {
+  if (dir.empty())
+    return;
+  fd_ = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd_ >= 0)
+    while (::flock(fd_, LOCK_EX) < 0 && errno == EINTR) {
+    }
+}
+
+DirLock::~DirLock() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
 } // namespace wop

@@ -60,5 +60,23 @@ std::string object_file_name(const std::string &name);
 // /dev/shm/win-on-posix-<uid>, else /tmp/...), created 0700 on first use; empty (last error set) if it is
 // not a directory of ours that only we can enter.
 const std::string &runtime_dir();
+// <runtime dir>/<name>, created 0700 and checked to be ours (not a symlink, no group or
+// other access); empty if it cannot be had. For the families with their own directory
+// (mailslot, pipe).
+std::string private_subdir(const char *name);
+
+// An exclusive flock on <dir>/.lock for as long as it lives: serialises creating and
+// cleaning up the names of one directory across processes.
+class DirLock {
+public:
+  explicit DirLock(const std::string &dir);
+  ~DirLock();
+  DirLock(const DirLock &) = delete;
+  DirLock &operator=(const DirLock &) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+private:
+  int fd_ = -1;
+};
 
 } // namespace wop

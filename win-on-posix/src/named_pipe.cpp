@@ -156,42 +156,11 @@ bool parse_entry(const char *name, char kind, PipeConfig *c) {
 }
 
 const std::string &pipe_dir() {
-  static std::string dir = [] {
-    const std::string &base = runtime_dir();
-    if (base.empty())
-      return std::string();
-    std::string d = base + "/pipe";
-    struct stat st;
-    if ((::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) || ::lstat(d.c_str(), &st) < 0 ||
-        !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
-      return std::string();
-    return d;
-  }();
+  static const std::string dir = private_subdir("pipe");
   if (dir.empty())
     fail(ERROR_ACCESS_DENIED);
   return dir;
 }
-
-// Serialises creation and removal of instances (released when it goes out of scope).
-class DirLock {
-public:
-  DirLock() {
-    const std::string &d = pipe_dir();
-    fd_ = d.empty() ? -1
-                    : ::open((d + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                             0600);
-    if (fd_ >= 0)
-      while (::flock(fd_, LOCK_EX) < 0 && errno == EINTR) {
-      }
-  }
-  ~DirLock() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-
-private:
-  int fd_ = -1;
-};
 
 bool instance_alive(const std::string &dir, const char *name) {
   int fd = ::open((dir + "/" + name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -628,7 +597,7 @@ public:
     if (conn_ && conn_->fd >= 0)
       ::shutdown(conn_->fd, SHUT_RDWR); // wakes a peer blocked on it even if a copy lingers
     if (server_) {
-      DirLock lock;
+      DirLock lock(pipe_dir());
       close_listener();
       if (lock_fd_ >= 0) {
         ::unlink((dir_ + "/" + entry_name('i', id_, cfg_)).c_str());
@@ -1193,7 +1162,7 @@ HANDLE create_named_pipe(const std::string &name, bool null_name, DWORD open_mod
                                          can_read, can_write);
   obj->set_mode((pipe_mode & PIPE_READMODE_MESSAGE) != 0, (pipe_mode & PIPE_NOWAIT) != 0);
   {
-    DirLock lock;
+    DirLock lock(pipe_dir());
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
       return fail_errno(errno), INVALID_HANDLE_VALUE;
     Scan sc = scan(dir, true);

@@ -17,7 +17,8 @@ namespace wop {
 bool fail(DWORD win32_error);
 
 enum class ObjectKind {
-  PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot, NamedPipe
+  PipeEnd, File, Process, Thread, Event, Mutex, Semaphore, Section, Mailslot, NamedPipe,
+  Socket
 };
 
 // An overlapped operation as ReadFile/WriteFile/ConnectNamedPipe/ReadFileEx/WriteFileEx
@@ -190,6 +191,8 @@ HANDLE named_pipe_open_client(const std::string &win_name, DWORD access,
                               LPSECURITY_ATTRIBUTES sa, DWORD flags);
 HANDLE mailslot_open_client(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBUTES sa);
 ObjectPtr mailslot_adopt(int fd, bool server);
+// A Winsock socket handed over by a CreateProcess parent (winsock.cpp).
+ObjectPtr socket_adopt(int fd);
 
 // Handles a CreateProcess parent handed to this process (inherit.cpp), read once from the
 // environment when the handle table is first used: they take their parent's values.

@@ -71,4 +71,13 @@ std::shared_ptr<ApcQueue> current_apc_queue();
 // A new thread adopts the queue CreateThread made for it (APCs may be queued before it runs).
 void set_current_apc_queue(std::shared_ptr<ApcQueue> q);
 
+// A persistent watch on the same thread (Winsock's reactor): on_events(epoll events) runs at
+// every report for fd (events holds EPOLLET etc. as epoll_ctl takes them) until
+// monitor_unwatch_persistent. The caller keeps fd open until monitor_unwatch_persistent returns; a callback may
+// still be running then, so it must hold only weak references. Returns 0 (errno set) if
+// fd cannot be watched.
+uint64_t monitor_watch_persistent(int fd, uint32_t events,
+                                  std::function<void(uint32_t)> on_events);
+void monitor_unwatch_persistent(uint64_t id, int fd);
+
 } // namespace wop

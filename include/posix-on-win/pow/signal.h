@@ -9,6 +9,16 @@
 
 #include <pow/next/signal.h>
 
+#if defined(_MSC_VER) && !defined(_PID_T_DEFINED)
+typedef int pid_t;
+#define _PID_T_DEFINED
+#endif
+
+#ifndef SIGKILL
+#define SIGKILL 9
+#endif
+/* The exit code of a process ended by pow_kill (a customer-defined NTSTATUS). */
+#define POW_STATUS_SIGNALED 0xE0504F00u
 #ifndef SIGPIPE
 #define SIGPIPE 13
 #endif
@@ -49,6 +59,9 @@ POW_API pow_sighandler_t pow_signal(int sig, pow_sighandler_t handler);
 POW_API int pow_sigaction(int sig, const struct pow_sigaction *act,
                           struct pow_sigaction *oact);
 POW_API int pow_raise(int sig);
+/* kill: sig 0 tests that pid runs; any other signal terminates it with exit code
+ * POW_STATUS_SIGNALED | sig, which waitpid reports as WIFSIGNALED with WTERMSIG sig. */
+POW_API int pow_kill(pid_t pid, int sig);
 POW_API int pow_sigemptyset(pow_sigset_t *set);
 POW_API int pow_sigfillset(pow_sigset_t *set);
 POW_API int pow_sigaddset(pow_sigset_t *set, int sig);
