@@ -95,6 +95,11 @@ int session(long id) {
         GetLastError() != ERROR_NOT_SUPPORTED)
       return 19;
   }
+  // A pipe on another machine: refused (no network transport), explained once.
+  for (int i = 0; i < 2; ++i)
+    if (WaitNamedPipeA("\\\\wop-no-such-host\\pipe\\x", 0) ||
+        GetLastError() != ERROR_BAD_NETPATH)
+      return 20;
   return 0;
 }
 
@@ -218,6 +223,15 @@ void check_full_trace(const std::string &path, long id) {
       ++unsupported;
   CHECK(unsupported == 1, "%d UNSUPPORTED lines for CREATE_SUSPENDED in:\n%s", unsupported,
         all.c_str());
+  int remote = find(lines, p + 1, main_tid,
+                    R"(UNSUPPORTED named pipe: .*another machine.*ERROR_BAD_NETPATH)");
+  CHECK(remote >= 0, "no UNSUPPORTED line for a remote pipe in:\n%s", all.c_str());
+  int r1 = find(lines, remote + 1, main_tid,
+                R"(WaitNamedPipeA\(lpNamedPipeName=\"\\\\\\\\wop-no-such-host\\\\pipe\\\\x\", nTimeOut=0\) = 0 err=53 ERROR_BAD_NETPATH$)");
+  CHECK(r1 >= 0, "no failing WaitNamedPipeA line in:\n%s", all.c_str());
+  CHECK(find(lines, r1 + 1, main_tid, R"(WaitNamedPipeA\()") >= 0 &&
+            find(lines, r1 + 1, main_tid, "UNSUPPORTED") < 0,
+        "a second WaitNamedPipeA line and no second UNSUPPORTED line in:\n%s", all.c_str());
   // The client's calls, in order, on its own thread.
   int c = find(lines, 0, client_tid,
                "WaitNamedPipeA\\(lpNamedPipeName=" + quoted_name + ", nTimeOut=10000\\) = 1 err=");
@@ -257,12 +271,17 @@ int main(int argc, char **argv) {
   CHECK(run_child(id, {"WOP_TRACE=1", "WOP_TRACE_FILE=" + path}) == 0, "session failed");
   check_full_trace(path, id);
 
-  // 2. A filter: named pipes only. File calls are gone; the unsupported line stays.
+  // 2. A filter: named pipes only ("process" added and taken away again; an unknown name
+  // is reported). File calls are gone; the unsupported lines stay.
   path = base + "-np.log";
   std::remove(path.c_str());
-  CHECK(run_child(id, {"WOP_TRACE=named_pipe", "WOP_TRACE_FILE=" + path}) == 0, "session failed");
+  CHECK(run_child(id, {"WOP_TRACE=named_pipe,process,-process,bogus", "WOP_TRACE_FILE=" + path}) ==
+            0,
+        "session failed");
   {
     std::vector<std::string> lines = read_lines(path);
+    CHECK(!lines.empty() && lines[0].find("unknown families: bogus;") != std::string::npos,
+          "first line: %s", lines.empty() ? "(none)" : lines[0].c_str());
     int np = 0, file = 0, unsupported = 0, process = 0;
     for (const std::string &l : lines) {
       np += l.find(" CreateNamedPipeA(") != std::string::npos ||
@@ -272,7 +291,7 @@ int main(int argc, char **argv) {
       process += l.find(" CreateProcessA(") != std::string::npos;
       unsupported += l.find(" UNSUPPORTED CreateProcess") != std::string::npos;
     }
-    CHECK(np == 2, "%d named-pipe lines", np);
+    CHECK(np == 2, "%d CreateNamedPipeA/ConnectNamedPipe lines", np);
     CHECK(file == 0 && process == 0, "%d file and %d process lines under a named_pipe filter",
           file, process);
     CHECK(unsupported == 1, "%d unsupported lines", unsupported);
