@@ -922,6 +922,14 @@ static void msg_ipcs_lists_and_ipcrm_removes(void **state) {
   remove(path);
 }
 
+/* docs/examples/posix/msg_server.c, built next to this binary: 4 clients x 200 requests
+ * answered by type; exits 0 when every answer was right (and removes its queue). */
+static void example_msg_server_answers_clients(void **state) {
+  static const char *const args[] = {"4", "200", NULL};
+  (void)state;
+  assert_int_equal(conf_run_sibling("example-posix-msg-server", args), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_teardown(msg_type_selection, remove_leftovers),
     cmocka_unit_test_teardown(msg_e2big_and_noerror, remove_leftovers),
@@ -935,6 +943,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_teardown(msg_typed_sleepers_in_two_processes, remove_leftovers),
     cmocka_unit_test_teardown(msg_killed_process_leaves_queue_consistent, remove_leftovers),
     cmocka_unit_test_teardown(msg_ipcs_lists_and_ipcrm_removes, remove_leftovers),
+    cmocka_unit_test_teardown(example_msg_server_answers_clients, remove_leftovers),
 };
 
 static const struct conf_role roles[] = {
