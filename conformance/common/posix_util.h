@@ -117,6 +117,63 @@ static inline int conf_run_sibling(const char *name, const char *const *args) {
   return conf_wait_exit_code(pid, name);
 }
 
+/* A pipe whose two ends are close-on-exec (children get them only by file actions). */
+static inline void conf_pipe_cloexec(int p[2]) {
+  if (pipe(p) != 0)
+    fail_msg("pipe: %s", strerror(errno));
+  fcntl(p[0], F_SETFD, FD_CLOEXEC);
+  fcntl(p[1], F_SETFD, FD_CLOEXEC);
+}
+
+/* The line of `out` that starts with `prefix`, copied to line; 0 if none. */
+static inline int conf_find_line(const char *out, const char *prefix, char *line, size_t cap) {
+  const char *s = out;
+  while (*s) {
+    const char *e = strchr(s, '\n');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    if (strncmp(s, prefix, strlen(prefix)) == 0) {
+      snprintf(line, cap, "%.*s", (int)len, s);
+      return 1;
+    }
+    s += len + (e ? 1 : 0);
+  }
+  return 0;
+}
+
+static inline size_t conf_read_to_eof(int fd, char *buf, size_t cap, const char *what);
+
+/* Runs `tool a1 a2` (a1/a2 may be NULL) with stdout captured into out: the executable of
+ * that name next to this binary if there is one (posix-on-win's ipcs/ipcrm), else the
+ * system's from PATH (util-linux's). Returns its exit code. */
+static inline int conf_run_tool(const char *tool, const char *a1, const char *a2, char *out,
+                                size_t cap) {
+  char exe[1024];
+  char *argv[4];
+  size_t n;
+  int p[2], rc;
+  pid_t pid = -1;
+  posix_spawn_file_actions_t fa;
+  conf_sibling(tool, exe, sizeof exe);
+  argv[0] = (char *)tool;
+  argv[1] = (char *)a1;
+  argv[2] = a1 ? (char *)a2 : NULL;
+  argv[3] = NULL;
+  conf_pipe_cloexec(p);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+  rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+  if (rc == ENOENT)
+    rc = posix_spawnp(&pid, tool, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[1]);
+  if (rc != 0)
+    fail_msg("cannot run %s: %s", tool, strerror(rc));
+  n = conf_read_to_eof(p[0], out, cap - 1, tool);
+  out[n] = 0;
+  close(p[0]);
+  return conf_wait_exit_code(pid, tool);
+}
+
 /* Reads from fd (switched to O_NONBLOCK for the bounded wait) until EOF or until `cap`
  * bytes; returns the count. Fails the test if EOF does not come within the bound. */
 static inline size_t conf_read_to_eof(int fd, char *buf, size_t cap, const char *what) {

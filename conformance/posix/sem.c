@@ -158,20 +158,14 @@ struct child {
   int from_child;
 };
 
-static void make_pipe_cloexec(int p[2]) {
-  if (pipe(p) != 0)
-    fail_msg("pipe: %s", strerror(errno));
-  fcntl(p[0], F_SETFD, FD_CLOEXEC);
-  fcntl(p[1], F_SETFD, FD_CLOEXEC);
-}
 
 static struct child start_child(const char *role, const char *a1, const char *a2,
                                 const char *a3) {
   struct child c;
   int in[2], out[2];
   posix_spawn_file_actions_t fa;
-  make_pipe_cloexec(in);
-  make_pipe_cloexec(out);
+  conf_pipe_cloexec(in);
+  conf_pipe_cloexec(out);
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
@@ -944,53 +938,7 @@ static void sem_lock_protects_shared_counter(void **state) {
   rmid(semid);
 }
 
-/* Runs `tool a1 a2` (the one next to this binary if any: posix-on-win's; else util-linux's)
- * with stdout captured; returns the exit code. */
-static int run_tool(const char *tool, const char *a1, const char *a2, char *out, size_t cap) {
-  char exe[1024];
-  const char *self = conf_self();
-  char *argv[4];
-  size_t dir = 0, i, n;
-  int p[2], rc;
-  pid_t pid = -1;
-  posix_spawn_file_actions_t fa;
-  for (i = 0; self[i]; ++i)
-    if (self[i] == '/' || self[i] == '\\')
-      dir = i + 1;
-  snprintf(exe, sizeof exe, "%.*s%s", (int)dir, self, tool);
-  argv[0] = (char *)tool;
-  argv[1] = (char *)a1;
-  argv[2] = (char *)a2;
-  argv[3] = NULL;
-  make_pipe_cloexec(p);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-  if (rc == ENOENT)
-    rc = posix_spawnp(&pid, tool, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  if (rc != 0)
-    fail_msg("cannot run %s: %s", tool, strerror(rc));
-  n = conf_read_to_eof(p[0], out, cap - 1, tool);
-  out[n] = 0;
-  close(p[0]);
-  return conf_wait_exit_code(pid, tool);
-}
 
-static int find_line(const char *out, const char *prefix, char *line, size_t cap) {
-  const char *s = out;
-  while (*s) {
-    const char *e = strchr(s, '\n');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    if (strncmp(s, prefix, strlen(prefix)) == 0) {
-      snprintf(line, cap, "%.*s", (int)len, s);
-      return 1;
-    }
-    s += len + (e ? 1 : 0);
-  }
-  return 0;
-}
 
 static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
   static char out[1 << 16];
@@ -1003,10 +951,10 @@ static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
   id = create_keyed(path, 7, 0640, &key);
   snprintf(keyhex, sizeof keyhex, "0x%08x", (unsigned)key);
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  assert_int_equal(run_tool("ipcs", "-s", NULL, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcs", "-s", NULL, out, sizeof out), 0);
   assert_non_null(strstr(out, "------ Semaphore Arrays --------"));
   assert_non_null(strstr(out, "key        semid      owner      perms      nsems"));
-  if (!find_line(out, keyhex, line, sizeof line))
+  if (!conf_find_line(out, keyhex, line, sizeof line))
     fail_msg("ipcs -s does not list key %s:\n%s", keyhex, out);
   assert_int_equal(
       sscanf(line, "%63s %63s %63s %63s %63s", f_key, f_id, f_owner, f_perms, f_nsems), 5);
@@ -1014,16 +962,16 @@ static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
   assert_string_equal(f_perms, "640");
   assert_string_equal(f_nsems, "7");
 
-  assert_int_equal(run_tool("ipcrm", "-S", keyhex, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcrm", "-S", keyhex, out, sizeof out), 0);
   errno = 0;
   assert_int_equal(semget(key, 0, 0), -1);
   assert_int_equal(errno, ENOENT);
-  assert_int_equal(run_tool("ipcrm", "-s", idbuf, out, sizeof out), 1);
-  assert_int_equal(run_tool("ipcrm", "-S", keyhex, out, sizeof out), 1);
+  assert_int_equal(conf_run_tool("ipcrm", "-s", idbuf, out, sizeof out), 1);
+  assert_int_equal(conf_run_tool("ipcrm", "-S", keyhex, out, sizeof out), 1);
 
   id2 = new_set(1);
   snprintf(idbuf, sizeof idbuf, "%d", id2);
-  assert_int_equal(run_tool("ipcrm", "-s", idbuf, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcrm", "-s", idbuf, out, sizeof out), 0);
   errno = 0;
   assert_int_equal(semctl(id2, 0, GETVAL), -1);
   assert_int_equal(errno, EINVAL);

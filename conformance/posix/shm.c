@@ -99,19 +99,13 @@ struct child {
   int from_child; /* read end of its stdout */
 };
 
-static void make_pipe_cloexec(int p[2]) {
-  if (pipe(p) != 0)
-    fail_msg("pipe: %s", strerror(errno));
-  fcntl(p[0], F_SETFD, FD_CLOEXEC);
-  fcntl(p[1], F_SETFD, FD_CLOEXEC);
-}
 
 static struct child start_child(const char *role, const char *a1, const char *a2) {
   struct child c;
   int in[2], out[2];
   posix_spawn_file_actions_t fa;
-  make_pipe_cloexec(in);
-  make_pipe_cloexec(out);
+  conf_pipe_cloexec(in);
+  conf_pipe_cloexec(out);
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
@@ -733,54 +727,7 @@ static void shm_ftok_is_stable(void **state) {
   remove(path);
 }
 
-/* Runs `tool args...` (the ipcs/ipcrm next to this binary if there is one: posix-on-win's;
- * else the system's: util-linux's) with stdout captured; returns the exit code. */
-static int run_tool(const char *tool, const char *a1, const char *a2, char *out, size_t cap) {
-  char exe[1024];
-  const char *self = conf_self();
-  char *argv[4];
-  size_t dir = 0, i, n;
-  int p[2], rc;
-  pid_t pid = -1;
-  posix_spawn_file_actions_t fa;
-  for (i = 0; self[i]; ++i)
-    if (self[i] == '/' || self[i] == '\\')
-      dir = i + 1;
-  snprintf(exe, sizeof exe, "%.*s%s", (int)dir, self, tool);
-  argv[0] = (char *)tool;
-  argv[1] = (char *)a1;
-  argv[2] = (char *)a2;
-  argv[3] = NULL;
-  make_pipe_cloexec(p);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-  if (rc == ENOENT)
-    rc = posix_spawnp(&pid, tool, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  if (rc != 0)
-    fail_msg("cannot run %s: %s", tool, strerror(rc));
-  n = conf_read_to_eof(p[0], out, cap - 1, tool);
-  out[n] = 0;
-  close(p[0]);
-  return conf_wait_exit_code(pid, tool);
-}
 
-/* The line of `out` that starts with `prefix`, copied to line; 0 if none. */
-static int find_line(const char *out, const char *prefix, char *line, size_t cap) {
-  const char *s = out;
-  while (*s) {
-    const char *e = strchr(s, '\n');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    if (strncmp(s, prefix, strlen(prefix)) == 0) {
-      snprintf(line, cap, "%.*s", (int)len, s);
-      return 1;
-    }
-    s += len + (e ? 1 : 0);
-  }
-  return 0;
-}
 
 static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   static char out[1 << 16];
@@ -798,10 +745,10 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   snprintf(keyhex, sizeof keyhex, "0x%08x", (unsigned)key);
   snprintf(idbuf, sizeof idbuf, "%d", id);
 
-  assert_int_equal(run_tool("ipcs", "-m", NULL, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcs", "-m", NULL, out, sizeof out), 0);
   assert_non_null(strstr(out, "------ Shared Memory Segments --------"));
   assert_non_null(strstr(out, "key        shmid      owner      perms      bytes      nattch"));
-  if (!find_line(out, keyhex, line, sizeof line))
+  if (!conf_find_line(out, keyhex, line, sizeof line))
     fail_msg("ipcs -m does not list key %s:\n%s", keyhex, out);
   assert_int_equal(sscanf(line, "%63s %63s %63s %63s %63s %63s", f_key, f_id, f_owner, f_perms,
                           f_bytes, f_nattch),
@@ -813,7 +760,7 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   assert_int_equal(shmdt(p), 0);
 
   /* ipcrm -M key removes it; the key is gone. */
-  assert_int_equal(run_tool("ipcrm", "-M", keyhex, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcrm", "-M", keyhex, out, sizeof out), 0);
   errno = 0;
   assert_int_equal(shmget(key, 0, 0), -1);
   assert_int_equal(errno, ENOENT);
@@ -821,8 +768,8 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   assert_int_equal(shmctl(id, IPC_STAT, &ds), -1);
   assert_int_equal(errno, EINVAL);
   /* The removed id and key are invalid now: exit status 1. */
-  assert_int_equal(run_tool("ipcrm", "-m", idbuf, out, sizeof out), 1);
-  assert_int_equal(run_tool("ipcrm", "-M", keyhex, out, sizeof out), 1);
+  assert_int_equal(conf_run_tool("ipcrm", "-m", idbuf, out, sizeof out), 1);
+  assert_int_equal(conf_run_tool("ipcrm", "-M", keyhex, out, sizeof out), 1);
 
   /* ipcrm -m id, and the segment shows as "dest" while attached. */
   id2 = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
@@ -830,10 +777,10 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   p = shmat(id2, NULL, 0);
   assert_true(p != BAD_PTR);
   snprintf(idbuf, sizeof idbuf, "%d", id2);
-  assert_int_equal(run_tool("ipcrm", "-m", idbuf, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcrm", "-m", idbuf, out, sizeof out), 0);
   stat_or_fail(id2, &ds);
   assert_true(ds.shm_perm.mode & SHM_DEST);
-  assert_int_equal(run_tool("ipcs", "-m", NULL, out, sizeof out), 0);
+  assert_int_equal(conf_run_tool("ipcs", "-m", NULL, out, sizeof out), 0);
   {
     char want[64];
     const char *l;
@@ -841,7 +788,7 @@ static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
     l = strstr(out, want);
     if (!l)
       fail_msg("ipcs -m does not list removed id %d:\n%s", id2, out);
-    if (!find_line(l, want, line, sizeof line) || !strstr(line, " dest"))
+    if (!conf_find_line(l, want, line, sizeof line) || !strstr(line, " dest"))
       fail_msg("ipcs -m does not say 'dest' for id %d: %s", id2, line);
   }
   assert_int_equal(shmdt(p), 0);
