@@ -191,6 +191,11 @@ Scan scan(const std::string &dir, bool clean) {
       socks.push_back(e->d_name);
       continue;
     }
+    if (parse_entry(e->d_name, 't', &c)) { // a listener being set up, or left by a crash
+      if (clean && !instance_alive(dir, ("i" + std::string(e->d_name + 1)).c_str()))
+        ::unlink((dir + "/" + e->d_name).c_str());
+      continue;
+    }
     if (!parse_entry(e->d_name, 'i', &c))
       continue;
     if (instance_alive(dir, e->d_name)) {
@@ -1021,13 +1026,20 @@ private:
                                   SOCK_NONBLOCK, 0);
     if (s < 0)
       return fail_errno(errno);
-    std::string name = entry_name('s', id_, cfg_);
+    // Bound and listening under a temporary name, then renamed into place: a client that
+    // sees the name (WaitNamedPipe watches for it) must never find it bound but not yet
+    // listening (ECONNREFUSED, which it would take for a busy instance).
+    std::string name = entry_name('s', id_, cfg_), tmp = entry_name('t', id_, cfg_);
     ::unlink((dir_ + "/" + name).c_str());
+    ::unlink((dir_ + "/" + tmp).c_str());
     sockaddr_un a;
     int dirfd = -1;
-    bool ok = make_addr(dir_, name, &a, &dirfd) &&
-              ::bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 && ::listen(s, 0) == 0;
+    bool ok = make_addr(dir_, tmp, &a, &dirfd) &&
+              ::bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 && ::listen(s, 0) == 0 &&
+              ::rename((dir_ + "/" + tmp).c_str(), (dir_ + "/" + name).c_str()) == 0;
     int e = errno;
+    if (!ok)
+      ::unlink((dir_ + "/" + tmp).c_str());
     if (dirfd >= 0)
       ::close(dirfd);
     if (!ok) {
