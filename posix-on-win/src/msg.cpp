@@ -52,7 +52,7 @@ struct MsgHdr {
 };
 static_assert(sizeof(MsgHdr) == 16);
 
-// A thread asleep in msgsnd/msgrcv: woken through its event (thread_event()).
+// A thread asleep in msgsnd/msgrcv: woken through its event (sysv::own_wake_event).
 struct Sleeper {
   uint64_t token; // 0: free slot; else the process's lock token
   uint32_t tid;
@@ -297,28 +297,6 @@ bool q_perm(QueueFile *q, int flg) {
 
 // This thread's wake-up event (auto-reset), named after its process and thread so that a
 // waker in another process can open it.
-HANDLE event_name_open(uint32_t pid, uint32_t tid, bool create) {
-  wchar_t name[80];
-  swprintf(name, 80, L"Local\\posix-on-win.sysv.wake.%08x.%08x", pid, tid);
-  return create ? CreateEventW(nullptr, FALSE, FALSE, name)
-                : OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
-}
-
-struct ThreadEvent {
-  HANDLE h = nullptr;
-  ~ThreadEvent() {
-    if (h)
-      CloseHandle(h);
-  }
-};
-thread_local ThreadEvent t_event;
-
-HANDLE thread_event() {
-  if (!t_event.h)
-    t_event.h = event_name_open(self().pid, GetCurrentThreadId(), true);
-  return t_event.h;
-}
-
 // Wakers keep the events they opened (a bounded cache: opening is a server call).
 std::mutex g_ev_mu;
 std::map<uint64_t, HANDLE> g_events;
@@ -333,7 +311,7 @@ void signal_sleeper(uint32_t pid, uint32_t tid) {
       h = it->second;
   }
   if (!h) {
-    h = event_name_open(pid, tid, false);
+    h = sysv::open_wake_event(sysv::Kind::Msg, pid, tid);
     if (!h)
       return; // gone with its thread: nobody to wake
     std::lock_guard g(g_ev_mu);
@@ -422,7 +400,7 @@ void wait_change(Queue &qu, bool sender) {
     if (spent > 50e-6)
       SwitchToThread();
   }
-  HANDLE ev = thread_event();
+  HANDLE ev = sysv::own_wake_event(sysv::Kind::Msg);
   qlock(q);
   if (q->h.change.load(std::memory_order_relaxed) != seen || q->h.removed.load()) {
     qunlock(q);

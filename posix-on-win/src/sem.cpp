@@ -206,12 +206,6 @@ View *map_view(Entry &e, int index, int *err) {
 
 // ---- wakes: collected under the lock, delivered after it is released ---------------------
 
-std::wstring event_name(uint32_t pid, uint32_t tid) {
-  wchar_t buf[64];
-  swprintf(buf, 64, L"Local\\posix-on-win.semw.%u.%u", pid, tid);
-  return buf;
-}
-
 struct WakeBatch;
 thread_local WakeBatch *t_batch = nullptr;
 
@@ -234,7 +228,7 @@ struct WakeBatch {
 
 // The waiter's event, or null if its thread is gone (the process was killed).
 HANDLE open_waiter_event(const Block &b) {
-  return OpenEventW(EVENT_MODIFY_STATE, FALSE, event_name(b.pid, b.tid).c_str());
+  return sysv::open_wake_event(sysv::Kind::Sem, b.pid, b.tid);
 }
 
 void deliver(HANDLE ev) {
@@ -244,22 +238,6 @@ void deliver(HANDLE ev) {
     SetEvent(ev);
     CloseHandle(ev);
   }
-}
-
-struct ThreadEvent {
-  HANDLE h = nullptr;
-  ~ThreadEvent() {
-    if (h)
-      CloseHandle(h);
-  }
-};
-thread_local ThreadEvent t_event;
-
-HANDLE my_event() {
-  if (!t_event.h)
-    t_event.h = CreateEventW(nullptr, FALSE, FALSE,
-                             event_name(self().pid, GetCurrentThreadId()).c_str());
-  return t_event.h;
 }
 
 // ---- the arena -------------------------------------------------------------------------
@@ -758,7 +736,7 @@ void reap_holders() {
 // operations, the set is removed, a holder of undo dies (then we reap it), or the deadline.
 int wait_queued(int index, uint64_t cookie, std::shared_ptr<View> held, int32_t slot,
                 std::vector<Holder> holders, bool gone, bool timed, ULONGLONG deadline) {
-  HANDLE ev = my_event();
+  HANDLE ev = sysv::own_wake_event(sysv::Kind::Sem);
   bool reaped_last = false;
   for (;;) {
     HANDLE hs[MAXIMUM_WAIT_OBJECTS];
@@ -891,7 +869,7 @@ int do_semop(int semid, struct sembuf *sops, size_t nsops, const struct timespec
       return fail_errno(-r);
     if (timed && GetTickCount64() >= deadline)
       return fail_errno(EAGAIN);
-    HANDLE ev = my_event();
+    HANDLE ev = sysv::own_wake_event(sysv::Kind::Sem);
     if (!ev)
       return fail_win32();
     slot = alloc_block(*e, index, v, kWaiterOps + sizeof(sembuf) * nsops, kWaiterBlock, self(),

@@ -1,6 +1,8 @@
 // The System V object store (see sysv_store.hpp for the design and the API).
 #include "sysv_store.hpp"
 
+#include <string>
+
 #include "fd.hpp"
 
 #include <algorithm>
@@ -599,6 +601,39 @@ HANDLE open_object_file(Kind k, const Entry &e, bool writable, bool create) {
                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                      create ? CREATE_ALWAYS : OPEN_EXISTING,
                      FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED, nullptr);
+}
+
+namespace {
+
+std::wstring wake_event_name(Kind kind, uint32_t pid, uint32_t tid) {
+  wchar_t buf[80];
+  swprintf(buf, 80, L"Local\\posix-on-win.sysv.wake.%u.%08x.%08x", static_cast<unsigned>(kind),
+           pid, tid);
+  return buf;
+}
+
+struct WakeEvents {
+  HANDLE h[kKinds] = {};
+  ~WakeEvents() {
+    for (HANDLE e : h)
+      if (e)
+        CloseHandle(e);
+  }
+};
+thread_local WakeEvents t_wake;
+
+} // namespace
+
+HANDLE own_wake_event(Kind kind) {
+  HANDLE &h = t_wake.h[static_cast<int>(kind)];
+  if (!h)
+    h = CreateEventW(nullptr, FALSE, FALSE,
+                     wake_event_name(kind, self().pid, GetCurrentThreadId()).c_str());
+  return h;
+}
+
+HANDLE open_wake_event(Kind kind, uint32_t pid, uint32_t tid) {
+  return OpenEventW(EVENT_MODIFY_STATE, FALSE, wake_event_name(kind, pid, tid).c_str());
 }
 
 } // namespace posix_on_win::sysv

@@ -223,4 +223,10 @@ int get_object(Kind k, int32_t key, int flg, Check check, Create create) {
   return index < 0 ? -1 : entry_id(entry_at(k, index), index);
 }
 
+// A sleeper's wake event: every thread that blocks in a family's call (msg, sem) owns a
+// named auto-reset event per family, made on first use and closed with the thread; a waker
+// opens it by the sleeper's (pid, tid). Opening fails once the thread is gone.
+HANDLE own_wake_event(Kind kind);
+HANDLE open_wake_event(Kind kind, uint32_t pid, uint32_t tid);
+
 } // namespace posix_on_win::sysv

@@ -2,8 +2,12 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wop {
@@ -71,6 +75,104 @@ bool fd_write_all(int fd, const void *buf, size_t len, DWORD *done) {
   }
   *done = static_cast<DWORD>(written);
   return true;
+}
+
+ssize_t send_fds(int sock, const iovec *iov, int niov, const int *fds, int nfds, int flags) {
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxPassedFds * sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = const_cast<iovec *>(iov);
+  m.msg_iovlen = static_cast<size_t>(niov);
+  if (nfds > 0) {
+    if (nfds > kMaxPassedFds) {
+      errno = EINVAL;
+      return -1;
+    }
+    const size_t bytes = static_cast<size_t>(nfds) * sizeof(int);
+    m.msg_control = cbuf;
+    m.msg_controllen = CMSG_SPACE(bytes);
+    cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(bytes);
+    std::memcpy(CMSG_DATA(c), fds, bytes);
+  }
+  ssize_t r;
+  do
+    r = ::sendmsg(sock, &m, flags | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+ssize_t recv_fds(int sock, iovec *iov, int niov, int flags, int *fds, int maxfds,
+                 int *msg_flags) {
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(kMaxPassedFds * sizeof(int))];
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = static_cast<size_t>(niov);
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do
+    n = ::recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  for (int i = 0; i < maxfds; ++i)
+    fds[i] = -1;
+  int got = 0;
+  if (n >= 0 && m.msg_controllen > 0)
+    for (cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        if (got < maxfds)
+          fds[got++] = fd;
+        else
+          ::close(fd);
+      }
+    }
+  if (msg_flags)
+    *msg_flags = m.msg_flags;
+  return n;
+}
+
+int memfd_with(const char *tag, const void *buf, size_t len) {
+  int mfd = ::memfd_create(tag, MFD_CLOEXEC);
+  const char *p = static_cast<const char *>(buf);
+  size_t put = 0;
+  while (mfd >= 0 && put < len) {
+    ssize_t w = ::write(mfd, p + put, len - put);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : ENOMEM;
+      ::close(mfd);
+      errno = e;
+      return -1;
+    }
+    put += static_cast<size_t>(w);
+  }
+  return mfd;
+}
+
+std::vector<char> read_memfd(int fd) {
+  std::vector<char> out;
+  struct stat st;
+  if (::fstat(fd, &st) < 0 || st.st_size <= 0)
+    return out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t r = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += static_cast<size_t>(r);
+  }
+  out.resize(got);
+  return out;
 }
 
 } // namespace wop

@@ -5,6 +5,7 @@
 // A request carries a fresh reply socket (so concurrent requests never mix replies) and,
 // for a push, the object's descriptor; the child rebuilds the object as it would an
 // inherited one (same kinds) and answers with the handle value of its own table.
+#include "fd_io.hpp"
 #include "object.hpp"
 #include "trace.hpp"
 
@@ -40,61 +41,21 @@ struct Reply {
   uint64_t handle; // push: the new handle in the child
 };
 
-// Sends one message with up to two descriptors.
+// One whole message with up to two descriptors.
 bool send_with_fds(int sock, const void *msg, size_t len, const int *fds, int nfds) {
   iovec iov{const_cast<void *>(msg), len};
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  msghdr mh{};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (nfds > 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = CMSG_SPACE(static_cast<size_t>(nfds) * sizeof(int));
-    cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(static_cast<size_t>(nfds) * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds, static_cast<size_t>(nfds) * sizeof(int));
-  }
-  ssize_t n;
-  do
-    n = ::sendmsg(sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(len);
+  return send_fds(sock, &iov, 1, fds, nfds, 0) == static_cast<ssize_t>(len);
 }
 
 // Receives one message of exactly len bytes and up to two descriptors (-1 where none).
 // 0 on success, else an errno (EPIPE for an end of stream or a short message).
 int recv_with_fds(int sock, void *msg, size_t len, int fds[2], int flags) {
-  fds[0] = fds[1] = -1;
   iovec iov{msg, len};
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))];
-  msghdr mh{};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  ssize_t n;
-  do
-    n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
-  while (n < 0 && errno == EINTR);
+  int mflags = 0;
+  ssize_t n = recv_fds(sock, &iov, 1, flags, fds, 2, &mflags);
   if (n < 0)
     return errno;
-  int got = 0;
-  for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-      continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (got < 2)
-        fds[got++] = fd;
-      else
-        ::close(fd);
-    }
-  }
-  if (n != static_cast<ssize_t>(len) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+  if (n != static_cast<ssize_t>(len) || (mflags & (MSG_TRUNC | MSG_CTRUNC))) {
     for (int i = 0; i < 2; ++i)
       if (fds[i] >= 0)
         ::close(fds[i]);

@@ -15,6 +15,7 @@
 // watch on the shared monitor thread) and synchronously before ReadFile/GetMailslotInfo answer, so
 // counts and sizes are exact. Messages over 64 KiB travel as a memfd (SCM_RIGHTS), so
 // "any size" is not capped by the socket buffer.
+#include "fd_io.hpp"
 #include "named_object.hpp"
 #include "object.hpp"
 #include "text.hpp"
@@ -110,26 +111,6 @@ bool parse_socket_name(const std::string &name, SocketInfo *info) {
   return true;
 }
 
-// A sockaddr for dir/name; through /proc/self/fd if the full path is too long.
-bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a, int *dirfd) {
-  std::memset(a, 0, sizeof *a);
-  a->sun_family = AF_UNIX;
-  std::string path = dir + "/" + name;
-  if (path.size() >= sizeof a->sun_path) {
-    if (*dirfd < 0)
-      *dirfd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dirfd < 0)
-      return false;
-    path = "/proc/self/fd/" + std::to_string(*dirfd) + "/" + name;
-    if (path.size() >= sizeof a->sun_path) {
-      errno = ENAMETOOLONG;
-      return false;
-    }
-  }
-  std::memcpy(a->sun_path, path.c_str(), path.size());
-  return true;
-}
-
 // connect() fd (a datagram socket) to the socket file dir/name: 0 or an errno.
 int connect_to(int fd, const std::string &dir, const std::string &name) {
   sockaddr_un a;
@@ -210,22 +191,10 @@ struct SlotState {
     bool got = false;
     for (;;) {
       iovec iov{scratch.data(), scratch.size()};
-      alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-      msghdr m{};
-      m.msg_iov = &iov;
-      m.msg_iovlen = 1;
-      m.msg_control = cbuf;
-      m.msg_controllen = sizeof cbuf;
-      ssize_t n = ::recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
+      int fd;
+      ssize_t n = recv_fds(sock, &iov, 1, MSG_DONTWAIT, &fd, 1, nullptr);
+      if (n < 0)
         break; // EAGAIN: drained
-      }
-      int fd = -1;
-      for (cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-          std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
       if (fd >= 0) {
         queue.push_back(read_memfd(fd));
         ::close(fd);
@@ -238,25 +207,6 @@ struct SlotState {
       uint64_t one = 1;
       (void)!::write(wake_fd, &one, sizeof one);
     }
-  }
-
-  static std::vector<char> read_memfd(int fd) {
-    std::vector<char> out;
-    struct stat st;
-    if (::fstat(fd, &st) < 0 || st.st_size <= 0)
-      return out;
-    out.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < out.size()) {
-      ssize_t r = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      got += static_cast<size_t>(r);
-    }
-    out.resize(got);
-    return out;
   }
 };
 
@@ -514,41 +464,16 @@ public:
 
 private:
   ssize_t send_as_memfd(const void *buf, size_t len) {
-    int mfd = ::memfd_create("mailslot-message", MFD_CLOEXEC);
+    int mfd = memfd_with("mailslot-message", buf, len);
     if (mfd < 0)
       return -1;
-    const char *p = static_cast<const char *>(buf);
-    size_t put = 0;
-    while (put < len) {
-      ssize_t w = ::write(mfd, p + put, len - put);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0) {
-        int e = errno;
-        ::close(mfd);
-        errno = w < 0 ? e : EIO;
-        return -1;
-      }
-      put += static_cast<size_t>(w);
-    }
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-    msghdr m{};
-    m.msg_control = cbuf;
-    m.msg_controllen = sizeof cbuf;
-    cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &mfd, sizeof mfd);
-    ssize_t r;
-    do
-      r = ::sendmsg(fd_, &m, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
+    ssize_t r = send_fds(fd_, nullptr, 0, &mfd, 1, 0);
     int e = errno;
     ::close(mfd);
     errno = e;
     return r;
   }
+
 
   int fd_;
   DWORD max_size_;

@@ -6,12 +6,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace wop {
@@ -288,6 +291,25 @@ std::string private_subdir(const char *name) {
       !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077))
     return std::string();
   return d;
+}
+
+bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a, int *dirfd) {
+  std::memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  std::string path = dir + "/" + name;
+  if (path.size() >= sizeof a->sun_path) {
+    if (*dirfd < 0)
+      *dirfd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0)
+      return false;
+    path = "/proc/self/fd/" + std::to_string(*dirfd) + "/" + name;
+    if (path.size() >= sizeof a->sun_path) {
+      errno = ENAMETOOLONG;
+      return false;
+    }
+  }
+  std::memcpy(a->sun_path, path.c_str(), path.size());
+  return true;
 }
 
 DirLock::DirLock(const std::string &dir) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <sys/un.h>
 
 namespace wop {
 
@@ -64,6 +65,11 @@ const std::string &runtime_dir();
 // other access); empty if it cannot be had. For the families with their own directory
 // (mailslot, pipe).
 std::string private_subdir(const char *name);
+
+// A sockaddr for the socket file dir/name; through /proc/self/fd/<dirfd>/ (opened into
+// *dirfd, which the caller closes) if the full path is too long for sun_path.
+bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a,
+               int *dirfd);
 
 // An exclusive flock on <dir>/.lock for as long as it lives: serialises creating and
 // cleaning up the names of one directory across processes.

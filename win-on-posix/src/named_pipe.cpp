@@ -23,6 +23,7 @@
 // direction (PeekNamedPipe's totals, FlushFileBuffers) and says whether the server
 // disconnected (ERROR_PIPE_NOT_CONNECTED rather than ERROR_BROKEN_PIPE).
 #include "trace.hpp"
+#include "fd_io.hpp"
 #include "named_object.hpp"
 #include "object.hpp"
 #include "sync_object.hpp"
@@ -217,26 +218,6 @@ Scan scan(const std::string &dir, bool clean) {
   return out;
 }
 
-// A sockaddr for dir/name; through /proc/self/fd if the full path is too long.
-bool make_addr(const std::string &dir, const std::string &name, sockaddr_un *a, int *dirfd) {
-  std::memset(a, 0, sizeof *a);
-  a->sun_family = AF_UNIX;
-  std::string path = dir + "/" + name;
-  if (path.size() >= sizeof a->sun_path) {
-    if (*dirfd < 0)
-      *dirfd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dirfd < 0)
-      return false;
-    path = "/proc/self/fd/" + std::to_string(*dirfd) + "/" + name;
-    if (path.size() >= sizeof a->sun_path) {
-      errno = ENAMETOOLONG;
-      return false;
-    }
-  }
-  std::memcpy(a->sun_path, path.c_str(), path.size());
-  return true;
-}
-
 // ---- a connection ----
 
 // Shared by the two ends of one connection. Direction 0: client to server; 1: back.
@@ -294,67 +275,6 @@ pid_t peer_pid_of(int fd) {
   return ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 ? cr.pid : 0;
 }
 
-int recv_fd_msg(int fd, iovec *iov, int niov, int flags, int *passed, int *msg_flags) {
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  msghdr m{};
-  m.msg_iov = iov;
-  m.msg_iovlen = static_cast<size_t>(niov);
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do
-    n = ::recvmsg(fd, &m, flags | MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  *passed = -1;
-  if (n >= 0 && m.msg_controllen > 0)
-    for (cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-        std::memcpy(passed, CMSG_DATA(c), sizeof(int));
-  if (msg_flags)
-    *msg_flags = m.msg_flags;
-  return static_cast<int>(n);
-}
-
-ssize_t send_with_fd(int fd, iovec *iov, int niov, int passed, int flags) {
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = iov;
-  m.msg_iovlen = static_cast<size_t>(niov);
-  if (passed >= 0) {
-    m.msg_control = cbuf;
-    m.msg_controllen = sizeof cbuf;
-    cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
-  }
-  ssize_t r;
-  do
-    r = ::sendmsg(fd, &m, flags | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  return r;
-}
-
-std::vector<char> read_memfd(int fd) {
-  std::vector<char> out;
-  struct stat st;
-  if (::fstat(fd, &st) < 0 || st.st_size <= 0)
-    return out;
-  out.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < out.size()) {
-    ssize_t r = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    got += static_cast<size_t>(r);
-  }
-  out.resize(got);
-  return out;
-}
-
 enum class Io { Ok, More, Again, Fail };
 
 // The error for a connection the peer has left.
@@ -369,7 +289,7 @@ Io take_record(Conn &c, int dir, char *buf, size_t len, int flags, size_t *copie
   char kind = 0;
   iovec iov[3] = {{&kind, 1}, {buf, len}, {scratch.data(), scratch.size()}};
   int passed = -1;
-  int n = recv_fd_msg(c.fd, iov, 3, flags, &passed, nullptr);
+  int n = static_cast<int>(recv_fds(c.fd, iov, 3, flags, &passed, 1, nullptr));
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return Io::Again;
@@ -537,24 +457,15 @@ Io conn_write(Conn &c, int dir, const char *buf, DWORD len, DWORD *done, int fla
   ssize_t r = -1;
   int err = 0;
   if (len <= kInlineMax) {
-    r = send_with_fd(c.fd, iov, 2, -1, flags);
+    r = send_fds(c.fd, iov, 2, nullptr, 0, flags);
     err = errno;
   }
   if (len > kInlineMax || (r < 0 && err == EMSGSIZE)) {
-    int mfd = ::memfd_create("pipe-message", MFD_CLOEXEC);
-    size_t put = 0;
-    while (mfd >= 0 && put < len) {
-      ssize_t w = ::write(mfd, buf + put, len - put);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        break;
-      put += static_cast<size_t>(w);
-    }
+    int mfd = memfd_with("pipe-message", buf, len);
     kind = kRecMemfd;
     iov[1].iov_len = 0;
-    r = put == len ? send_with_fd(c.fd, iov, 1, mfd, flags) : -1;
-    err = put == len ? errno : ENOMEM;
+    r = mfd >= 0 ? send_fds(c.fd, iov, 1, &mfd, 1, flags) : -1;
+    err = errno;
     if (mfd >= 0)
       ::close(mfd);
   }
@@ -723,8 +634,8 @@ public:
         static thread_local std::vector<char> scratch(kInlineMax);
         iovec iov[2] = {{&kind, 1}, {buf ? out : scratch.data(), buf ? len : 0}};
         int passed = -1, mflags = 0;
-        int n = recv_fd_msg(c->fd, iov, 2, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, &passed,
-                            &mflags);
+        int n = static_cast<int>(recv_fds(c->fd, iov, 2, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC,
+                                          &passed, 1, &mflags));
         if (n > 0) {
           if (kind == kRecMemfd && passed >= 0) {
             std::vector<char> all = read_memfd(passed);
@@ -1084,7 +995,7 @@ private:
       char hello[2] = {};
       iovec iov{hello, cfg_.message() ? 1u : 2u};
       int passed = -1;
-      int n = recv_fd_msg(fd, &iov, 1, MSG_WAITALL, &passed, nullptr);
+      int n = static_cast<int>(recv_fds(fd, &iov, 1, MSG_WAITALL, &passed, 1, nullptr));
       tv = timeval{0, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       ConnPage *page = passed >= 0 && n > 0 && hello[0] == kRecHello ? map_page(passed) : nullptr;
@@ -1248,7 +1159,7 @@ std::shared_ptr<NamedPipe> connect_client(const std::string &dir, DWORD access, 
     ConnPage *page = mfd >= 0 ? map_page(mfd) : nullptr;
     char hello[2] = {kRecHello, 0};
     iovec iov{hello, cfg.message() ? 1u : 2u};
-    if (!page || send_with_fd(fd, &iov, 1, mfd, 0) < 0) {
+    if (!page || send_fds(fd, &iov, 1, &mfd, 1, 0) < 0) {
       DWORD e = win32_error_from_errno(errno);
       if (mfd >= 0)
         ::close(mfd);
