@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 # program -> the implementations to run it on: (column, tree, executable)
@@ -217,7 +218,9 @@ def main():
                 if not path.exists():
                     raise RuntimeError(f"{path} not built")
                 cmd = (["wine", str(path)] if tree == "windows" else [str(path)]) + extra
+                started = time.monotonic()
                 results[column] = run(cmd, wenv if tree == "windows" else None, 600)
+                print(f"  {suite}/{column}: {time.monotonic() - started:.1f} s", file=sys.stderr)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 failures.append(f"{suite}/{column}: {e}")
                 results[column] = {}
