@@ -13,7 +13,10 @@
  * GetOverlappedResult(Ex), HasOverlappedIoCompleted, CancelIo/CancelIoEx; ReadFileEx/
  * WriteFileEx routines and QueueUserAPC in alertable waits (WAIT_IO_COMPLETION); 32 client
  * processes each exchanging 1,000 checksummed messages with a thread-per-client server; the
- * named pipe server/client example programs. Bad input: closed handles, zero-size buffers,
+ * named pipe server/client example programs; ends inherited by a child (a client end, a
+ * listening server instance whose creator then closes it, a client end as a child's stdout)
+ * and a connected end moved into a child with DuplicateHandle; \\<computer name>\pipe\.
+ * Bad input: closed handles, zero-size buffers,
  * operations on listening and disconnected instances.
  * Pipe names carry this process's id, so parallel runs do not share them; every wait is
  * bounded; every case's teardown terminates children a failure left running. */
@@ -159,10 +162,76 @@ static int role_hold_client(int argc, char **argv) {
   return 9;
 }
 
+static HANDLE handle_arg(const char *s) { return (HANDLE)(uintptr_t)strtoull(s, NULL, 10); }
+
+#define VALUE_LEN 20 /* a handle value sent through a pipe: %020llu */
+
+/* argv: an inherited client end's value, or "-": read it from stdin (a parent duplicates
+ * the end into us). Sends "from child", expects the message "to child" back, and checks
+ * PeekNamedPipe sees the connection. */
+static int role_inherited_client(int argc, char **argv) {
+  HANDLE h;
+  char buf[32];
+  DWORD n = 0, got, avail = 0xdead;
+  if (argc < 1)
+    return 2;
+  if (strcmp(argv[0], "-") == 0) {
+    for (got = 0; got < VALUE_LEN; got += n)
+      if (!ReadFile(GetStdHandle(STD_INPUT_HANDLE), buf + got, VALUE_LEN - got, &n, NULL) || !n)
+        return 2;
+    buf[VALUE_LEN] = '\0';
+    h = handle_arg(buf);
+  } else {
+    h = handle_arg(argv[0]);
+  }
+  if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+    return 3;
+  if (!WriteFile(h, "from child", 10, &n, NULL) || n != 10)
+    return 4;
+  if (!ReadFile(h, buf, sizeof buf, &n, NULL) || n != 8 || memcmp(buf, "to child", 8) != 0)
+    return 5;
+  return CloseHandle(h) ? 0 : 6;
+}
+
+/* argv: an inherited server end's value (listening). Connects a client, answers "ping" with
+ * "pong", waits for "bye", disconnects. */
+static int role_inherited_server(int argc, char **argv) {
+  HANDLE h;
+  char buf[32];
+  DWORD n = 0;
+  if (argc < 1)
+    return 2;
+  h = handle_arg(argv[0]);
+  if (!ConnectNamedPipe(h, NULL) && GetLastError() != ERROR_PIPE_CONNECTED)
+    return 3;
+  if (!ReadFile(h, buf, sizeof buf, &n, NULL) || n != 4 || memcmp(buf, "ping", 4) != 0)
+    return 4;
+  if (!WriteFile(h, "pong", 4, &n, NULL) || n != 4)
+    return 5;
+  if (!ReadFile(h, buf, sizeof buf, &n, NULL) || n != 3 || memcmp(buf, "bye", 3) != 0)
+    return 6;
+  if (!DisconnectNamedPipe(h))
+    return 7;
+  return CloseHandle(h) ? 0 : 8;
+}
+
+/* Writes "child output" to its standard output (a named pipe's client end) and exits. */
+static int role_stdout_writer(int argc, char **argv) {
+  DWORD n = 0;
+  (void)argc;
+  (void)argv;
+  return WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), "child output", 12, &n, NULL) && n == 12
+             ? 0
+             : 3;
+}
+
 static const struct conf_role roles[] = {
     {"many_client", role_many_client},
     {"hold_server", role_hold_server},
     {"hold_client", role_hold_client},
+    {"inherited_client", role_inherited_client},
+    {"inherited_server", role_inherited_server},
+    {"stdout_writer", role_stdout_writer},
 };
 
 /* ---- helpers for cases ---- */
@@ -897,6 +966,162 @@ static void server_death_breaks_the_pipe_and_frees_the_name(void **state) {
   assert_true(CloseHandle(ready));
 }
 
+/* ---- cases: inheritance ---- */
+
+static void handle_value_arg(char *buf, size_t cap, HANDLE h) {
+  snprintf(buf, cap, "%llu", (unsigned long long)(uintptr_t)h);
+}
+
+/* A client end opened inheritable goes to a child; the parent closes its own copy at once,
+ * and the child goes on talking over the connection; its exit breaks the pipe. */
+static void inherited_client_end_talks_in_the_child(void **state) {
+  char name[NAME_CAP], args[32], buf[32];
+  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+  PROCESS_INFORMATION pi;
+  HANDLE s, c;
+  DWORD n = 0, mode = PIPE_READMODE_MESSAGE;
+  (void)state;
+  pipe_name(name, sizeof name, "inhc");
+  s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE, 1);
+  c = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, &sa, OPEN_EXISTING, 0, NULL);
+  if (c == INVALID_HANDLE_VALUE)
+    fail_msg("CreateFile(inheritable client) failed with error %lu",
+             (unsigned long)GetLastError());
+  assert_true(SetNamedPipeHandleState(c, &mode, NULL, NULL));
+  assert_false(ConnectNamedPipe(s, NULL));
+  assert_int_equal(GetLastError(), ERROR_PIPE_CONNECTED);
+  handle_value_arg(args, sizeof args, c);
+  conf_spawn_self_or_fail("inherited_client", args, NULL, TRUE, &pi);
+  assert_true(CloseHandle(c));
+  assert_true(ReadFile(s, buf, sizeof buf, &n, NULL));
+  assert_int_equal(n, 10);
+  assert_memory_equal(buf, "from child", 10);
+  put(s, "to child", 8);
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_client"), 0);
+  conf_close_process(&pi);
+  SetLastError(0xdead);
+  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
+               "ReadFile(the child's end closed)");
+  assert_true(CloseHandle(s));
+}
+
+/* A connected client end moved into a running child with DuplicateHandle
+ * (DUPLICATE_CLOSE_SOURCE): the child talks over it in message mode, set before the move. */
+static void duplicated_client_end_talks_in_the_child(void **state) {
+  char value[VALUE_LEN + 1], buf[32];
+  STARTUPINFOA si;
+  PROCESS_INFORMATION pi;
+  HANDLE s, c, cc, to_child, child_in;
+  DWORD n = 0;
+  (void)state;
+  conf_child_pipe(&to_child, &child_in, TRUE, 0);
+  conf_stdio_startup(&si, child_in, NULL, NULL);
+  conf_spawn_self_or_fail("inherited_client", "-", &si, TRUE, &pi);
+  assert_true(CloseHandle(child_in));
+  msg_pair("dup", &s, &c);
+  if (!DuplicateHandle(GetCurrentProcess(), c, pi.hProcess, &cc, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE))
+    fail_msg("DuplicateHandle(client end into the child) failed with error %lu",
+             (unsigned long)GetLastError());
+  snprintf(value, sizeof value, "%020llu", (unsigned long long)(uintptr_t)cc);
+  assert_true(WriteFile(to_child, value, VALUE_LEN, &n, NULL));
+  assert_int_equal(take(s, buf, sizeof buf), 10);
+  assert_memory_equal(buf, "from child", 10);
+  put(s, "to child", 8);
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_client -"), 0);
+  conf_close_process(&pi);
+  SetLastError(0xdead);
+  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
+               "ReadFile(the child's end closed)");
+  assert_true(CloseHandle(s));
+  assert_true(CloseHandle(to_child));
+}
+
+/* A listening server instance created inheritable goes to a child and the parent closes its
+ * handle: the name stays (the child holds the instance), the child accepts, talks and
+ * disconnects; when the child has ended, the name is gone. */
+static void inherited_server_end_serves_in_the_child(void **state) {
+  char name[NAME_CAP], args[32], buf[32];
+  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+  PROCESS_INFORMATION pi;
+  HANDLE s, c;
+  DWORD n = 0xdead, mode = PIPE_READMODE_MESSAGE;
+  (void)state;
+  pipe_name(name, sizeof name, "inhs");
+  s = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE, 1,
+                       4096, 4096, 0, &sa);
+  if (s == INVALID_HANDLE_VALUE)
+    fail_msg("CreateNamedPipe(inheritable) failed with error %lu", (unsigned long)GetLastError());
+  handle_value_arg(args, sizeof args, s);
+  conf_spawn_self_or_fail("inherited_server", args, NULL, TRUE, &pi);
+  assert_true(CloseHandle(s));
+  c = open_pipe_waiting(name, GENERIC_READ | GENERIC_WRITE);
+  if (c == INVALID_HANDLE_VALUE)
+    fail_msg("CreateFile(the child's instance) failed with error %lu",
+             (unsigned long)GetLastError());
+  assert_true(SetNamedPipeHandleState(c, &mode, NULL, NULL));
+  put(c, "ping", 4);
+  assert_int_equal(take(c, buf, sizeof buf), 4);
+  assert_memory_equal(buf, "pong", 4);
+  put(c, "bye", 3);
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_server"), 0);
+  conf_close_process(&pi);
+  SetLastError(0xdead);
+  expect_error(ReadFile(c, buf, sizeof buf, &n, NULL), ERROR_PIPE_NOT_CONNECTED,
+               "ReadFile(disconnected by the child)");
+  assert_true(CloseHandle(c));
+  expect_open_error(name, GENERIC_READ | GENERIC_WRITE, ERROR_FILE_NOT_FOUND);
+}
+
+/* The way runtimes give a child pipes as stdio (libuv, Python): an overlapped server end
+ * kept, the inheritable client end as the child's hStdOutput; the parent reads what the
+ * child wrote, then ERROR_BROKEN_PIPE once it has exited. */
+static void client_end_as_a_childs_stdout(void **state) {
+  char name[NAME_CAP], buf[32];
+  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+  STARTUPINFOA si;
+  PROCESS_INFORMATION pi;
+  HANDLE s, c, ev;
+  OVERLAPPED ov;
+  DWORD n = 0, got;
+  (void)state;
+  pipe_name(name, sizeof name, "stdout");
+  s = server(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+             PIPE_TYPE_BYTE, 1);
+  c = CreateFileA(name, GENERIC_WRITE, 0, &sa, OPEN_EXISTING, 0, NULL);
+  if (c == INVALID_HANDLE_VALUE)
+    fail_msg("CreateFile(inheritable client) failed with error %lu",
+             (unsigned long)GetLastError());
+  conf_stdio_startup(&si, NULL, c, NULL);
+  conf_spawn_self_or_fail("stdout_writer", NULL, &si, TRUE, &pi);
+  assert_true(CloseHandle(c));
+  ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+  assert_non_null(ev);
+  for (got = 0; got < 12; got += n) { /* a byte pipe may deliver it in parts */
+    memset(&ov, 0, sizeof ov);
+    ov.hEvent = ev;
+    if (!ReadFile(s, buf + got, 12 - got, &n, &ov)) {
+      assert_int_equal(GetLastError(), ERROR_IO_PENDING);
+      assert_int_equal(WaitForSingleObject(ev, CONF_WAIT_MS), WAIT_OBJECT_0);
+      assert_true(GetOverlappedResult(s, &ov, &n, FALSE));
+    }
+  }
+  assert_memory_equal(buf, "child output", 12);
+  assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "stdout_writer"), 0);
+  conf_close_process(&pi);
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = ev;
+  SetLastError(0xdead);
+  if (!ReadFile(s, buf, sizeof buf, &n, &ov) && GetLastError() == ERROR_IO_PENDING) {
+    assert_int_equal(WaitForSingleObject(ev, CONF_WAIT_MS), WAIT_OBJECT_0);
+    SetLastError(0xdead);
+    assert_false(GetOverlappedResult(s, &ov, &n, FALSE));
+  }
+  assert_int_equal(GetLastError(), ERROR_BROKEN_PIPE);
+  assert_true(CloseHandle(ev));
+  assert_true(CloseHandle(s));
+}
+
 /* ---- cases: overlapped I/O and APCs ---- */
 
 static void overlapped_connect_read_write(void **state) {
@@ -1078,6 +1303,34 @@ static void other_host_is_bad_netpath(void **state) {
   (void)state;
   expect_open_error("\\\\no-such-host.invalid\\pipe\\conf-np", GENERIC_READ | GENERIC_WRITE,
                     ERROR_BAD_NETPATH);
+}
+
+/* \\<this computer's name>\pipe\NAME reaches the local pipe \\.\pipe\NAME (any case);
+ * GetComputerName reports the name and the size it needs. */
+static void own_computer_name_reaches_local_pipe(void **state) {
+  char name[NAME_CAP], host[MAX_COMPUTERNAME_LENGTH + 1], remote[NAME_CAP + 32], buf[8];
+  DWORD size = 0, n = 0;
+  HANDLE s, c;
+  (void)state;
+  SetLastError(0xdead);
+  assert_false(GetComputerNameA(NULL, &size));
+  assert_int_equal(GetLastError(), ERROR_BUFFER_OVERFLOW);
+  assert_true(size >= 2 && size <= sizeof host);
+  size = sizeof host;
+  assert_true(GetComputerNameA(host, &size));
+  assert_int_equal(size, strlen(host));
+  pipe_name(name, sizeof name, "host");
+  s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, 1);
+  snprintf(remote, sizeof remote, "\\\\%s\\pipe\\%s", host, name + strlen("\\\\.\\pipe\\"));
+  c = client(remote, GENERIC_READ | GENERIC_WRITE);
+  assert_false(ConnectNamedPipe(s, NULL));
+  assert_int_equal(GetLastError(), ERROR_PIPE_CONNECTED);
+  put(c, "hi", 2);
+  assert_true(ReadFile(s, buf, sizeof buf, &n, NULL));
+  assert_int_equal(n, 2);
+  assert_memory_equal(buf, "hi", 2);
+  assert_true(CloseHandle(c));
+  assert_true(CloseHandle(s));
 }
 
 static void disconnect_of_listening_instance(void **state) {
@@ -1324,10 +1577,15 @@ static const struct CMUnitTest tests[] = {
     CASE(zero_size_buffers),
     CASE(client_death_breaks_the_pipe),
     CASE(server_death_breaks_the_pipe_and_frees_the_name),
+    CASE(inherited_client_end_talks_in_the_child),
+    CASE(duplicated_client_end_talks_in_the_child),
+    CASE(inherited_server_end_serves_in_the_child),
+    CASE(client_end_as_a_childs_stdout),
     CASE(overlapped_connect_read_write),
     CASE(cancel_io_aborts_pending_reads),
     CASE(read_file_ex_runs_in_alertable_wait),
     CASE(other_host_is_bad_netpath),
+    CASE(own_computer_name_reaches_local_pipe),
     CASE(disconnect_of_listening_instance),
     CASE(wait_named_pipe_returns_when_an_instance_frees),
     CASE(pipe_handle_is_waitable_for_overlapped_io),

@@ -396,8 +396,15 @@ WOP_API DWORD WINAPI GetProcessId(HANDLE hProcess);
 WOP_API DWORD WINAPI GetModuleFileNameA(HMODULE hModule, LPSTR lpFilename, DWORD nSize);
 WOP_API DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWORD nSize);
 
+/* The NetBIOS form of the host name: its first label, upper-cased, at most
+ * MAX_COMPUTERNAME_LENGTH characters (\\NAME\pipe\... reaches this machine's pipes). */
+#define MAX_COMPUTERNAME_LENGTH 15
+WOP_API BOOL WINAPI GetComputerNameA(LPSTR lpBuffer, LPDWORD nSize);
+WOP_API BOOL WINAPI GetComputerNameW(LPWSTR lpBuffer, LPDWORD nSize);
+
 #ifdef UNICODE
 #define CreateFile CreateFileW
+#define GetComputerName GetComputerNameW
 #define CreateMailslot CreateMailslotW
 #define CreateNamedPipe CreateNamedPipeW
 #define WaitNamedPipe WaitNamedPipeW
@@ -421,6 +428,7 @@ typedef STARTUPINFOW STARTUPINFO;
 typedef LPSTARTUPINFOW LPSTARTUPINFO;
 #else
 #define CreateFile CreateFileA
+#define GetComputerName GetComputerNameA
 #define CreateMailslot CreateMailslotA
 #define CreateNamedPipe CreateNamedPipeA
 #define WaitNamedPipe WaitNamedPipeA

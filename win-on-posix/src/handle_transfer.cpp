@@ -3,8 +3,9 @@
 // SOCK_SEQPACKET socket pair (WOP_AGENT=<fd>), served by the child's monitor thread from
 // the moment the library is loaded. The parent keeps the other end in the process object.
 // A request carries a fresh reply socket (so concurrent requests never mix replies) and,
-// for a push, the object's descriptor; the child rebuilds the object as it would an
-// inherited one (same kinds) and answers with the handle value of its own table.
+// for a push, the object's descriptor and its extra one (Object::spawn_fds); the child
+// rebuilds the object as it would an inherited one (same kinds) and answers with the
+// handle value of its own table.
 #include "fd_io.hpp"
 #include "object.hpp"
 #include "trace.hpp"
@@ -41,25 +42,32 @@ struct Reply {
   uint64_t handle; // push: the new handle in the child
 };
 
-// One whole message with up to two descriptors.
+constexpr int kFds = 3; // a request: reply socket, object, extra (Object::spawn_fds)
+
+// One whole message with up to kFds descriptors.
 bool send_with_fds(int sock, const void *msg, size_t len, const int *fds, int nfds) {
   iovec iov{const_cast<void *>(msg), len};
   return send_fds(sock, &iov, 1, fds, nfds, 0) == static_cast<ssize_t>(len);
 }
 
-// Receives one message of exactly len bytes and up to two descriptors (-1 where none).
+void close_fds(int *fds, int n) {
+  for (int i = 0; i < n; ++i)
+    if (fds[i] >= 0) {
+      ::close(fds[i]);
+      fds[i] = -1;
+    }
+}
+
+// Receives one message of exactly len bytes and up to kFds descriptors (-1 where none).
 // 0 on success, else an errno (EPIPE for an end of stream or a short message).
-int recv_with_fds(int sock, void *msg, size_t len, int fds[2], int flags) {
+int recv_with_fds(int sock, void *msg, size_t len, int fds[kFds], int flags) {
   iovec iov{msg, len};
   int mflags = 0;
-  ssize_t n = recv_fds(sock, &iov, 1, flags, fds, 2, &mflags);
+  ssize_t n = recv_fds(sock, &iov, 1, flags, fds, kFds, &mflags);
   if (n < 0)
     return errno;
   if (n != static_cast<ssize_t>(len) || (mflags & (MSG_TRUNC | MSG_CTRUNC))) {
-    for (int i = 0; i < 2; ++i)
-      if (fds[i] >= 0)
-        ::close(fds[i]);
-    fds[0] = fds[1] = -1;
+    close_fds(fds, kFds);
     return EPIPE;
   }
   return 0;
@@ -69,13 +77,15 @@ int recv_with_fds(int sock, void *msg, size_t len, int fds[2], int flags) {
 
 int g_agent_fd = -1;
 
-Reply serve_push(const Request &rq, int object_fd) {
+Reply serve_push(const Request &rq, int object_fd, int extra_fd) {
   Reply r{};
   if (object_fd < 0) {
+    if (extra_fd >= 0)
+      ::close(extra_fd);
     r.error = ERROR_INVALID_PARAMETER;
     return r;
   }
-  ObjectPtr obj = rebuild_object(static_cast<char>(rq.kind), object_fd);
+  ObjectPtr obj = rebuild_object(static_cast<char>(rq.kind), object_fd, extra_fd);
   if (!obj) {
     r.error = ERROR_NOT_SUPPORTED;
     return r;
@@ -93,11 +103,11 @@ void serve_pull(const Request &rq, int reply_fd) {
   Reply r{};
   HANDLE h = reinterpret_cast<HANDLE>(static_cast<uintptr_t>(rq.handle));
   std::vector<int> temps;
-  int fd = -1;
+  int fds[2] = {-1, -1};
   std::optional<HandleEntry> e = handle_lookup(h); // keeps the object (and fd) until sent
   if (!e) {
     r.error = ERROR_INVALID_HANDLE;
-  } else if ((fd = e->object->spawn_fd(temps)) < 0) {
+  } else if ((fds[0] = e->object->spawn_fds(temps, &fds[1])) < 0) {
     r.error = ERROR_NOT_SUPPORTED;
   } else {
     r.kind = static_cast<unsigned char>(e->object->inherit_kind());
@@ -106,7 +116,7 @@ void serve_pull(const Request &rq, int reply_fd) {
   // DUPLICATE_CLOSE_SOURCE closes the source whatever else fails, as on Windows.
   if (e && rq.close_source && !(e->flags & HANDLE_FLAG_PROTECT_FROM_CLOSE))
     handle_close(h);
-  send_with_fds(reply_fd, &r, sizeof r, &fd, r.error ? 0 : 1);
+  send_with_fds(reply_fd, &r, sizeof r, fds, r.error ? 0 : fds[1] >= 0 ? 2 : 1);
   for (int t : temps)
     ::close(t);
 }
@@ -117,7 +127,7 @@ void arm_agent();
 void serve_agent() {
   for (;;) {
     Request rq{};
-    int fds[2];
+    int fds[kFds];
     int err = recv_with_fds(g_agent_fd, &rq, sizeof rq, fds, MSG_DONTWAIT);
     if (err == EAGAIN || err == EWOULDBLOCK)
       break;
@@ -135,14 +145,12 @@ void serve_agent() {
     if (reply_fd < 0)
       continue;
     if (rq.op == kPush) {
-      Reply r = serve_push(rq, fds[1]); // takes the descriptor
+      Reply r = serve_push(rq, fds[1], fds[2]); // takes the descriptors
       send_with_fds(reply_fd, &r, sizeof r, nullptr, 0);
-    } else if (rq.op == kPull) {
-      if (fds[1] >= 0)
-        ::close(fds[1]);
-      serve_pull(rq, reply_fd);
-    } else if (fds[1] >= 0) {
-      ::close(fds[1]);
+    } else {
+      close_fds(fds + 1, kFds - 1);
+      if (rq.op == kPull)
+        serve_pull(rq, reply_fd);
     }
     ::close(reply_fd);
   }
@@ -180,15 +188,18 @@ __attribute__((constructor)) void start_agent() {
 
 // ---- the parent side ----
 
-// Sends a request with a fresh reply socket (and an object descriptor) and waits for the
-// reply; if the child dies first, the reply socket in flight is freed with its queue and
-// the wait ends.
-bool call_agent(const AgentLink &link, const Request &rq, int object_fd, Reply &r, int *got_fd) {
+// Sends a request with a fresh reply socket (and an object's descriptors: obj[0] or -1, and
+// obj[1] its extra one or -1) and waits for the reply, whose descriptors go to got (the same
+// shape; closed when got is NULL); if the child dies first, the reply socket in flight is
+// freed with its queue and the wait ends.
+bool call_agent(const AgentLink &link, const Request &rq, const int obj[2], Reply &r,
+                int got[2]) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
     return fail_errno(errno);
-  int fds[2] = {pair[1], object_fd};
-  bool sent = send_with_fds(link.fd, &rq, sizeof rq, fds, object_fd >= 0 ? 2 : 1);
+  int fds[kFds] = {pair[1], obj[0], obj[1]};
+  bool sent = send_with_fds(link.fd, &rq, sizeof rq, fds,
+                            obj[0] < 0 ? 1 : obj[1] < 0 ? 2 : 3);
   int send_err = errno;
   ::close(pair[1]);
   if (!sent) {
@@ -209,23 +220,19 @@ bool call_agent(const AgentLink &link, const Request &rq, int object_fd, Reply &
       return fail(ERROR_ACCESS_DENIED);
     }
   }
-  int fds_in[2];
+  int fds_in[kFds];
   int err = recv_with_fds(pair[0], &r, sizeof r, fds_in, 0);
   ::close(pair[0]);
-  if (fds_in[1] >= 0)
-    ::close(fds_in[1]);
   if (err != 0)
     return fail(ERROR_ACCESS_DENIED); // the child ended while serving us
-  if (got_fd)
-    *got_fd = fds_in[0];
-  else if (fds_in[0] >= 0)
-    ::close(fds_in[0]);
-  if (r.error) {
-    if (got_fd && *got_fd >= 0)
-      ::close(*got_fd);
-    return fail(r.error);
+  if (got && !r.error) {
+    got[0] = fds_in[0];
+    got[1] = fds_in[1];
+    close_fds(fds_in + 2, kFds - 2);
+  } else {
+    close_fds(fds_in, kFds);
   }
-  return true;
+  return r.error ? fail(r.error) : true;
 }
 
 } // namespace
@@ -233,8 +240,9 @@ bool call_agent(const AgentLink &link, const Request &rq, int object_fd, Reply &
 bool handle_push(const AgentLink &link, const ObjectPtr &object, DWORD access, DWORD flags,
                  HANDLE *out) {
   std::vector<int> temps;
-  int fd = object->spawn_fd(temps);
-  if (fd < 0) { // process and thread handles stay in their process
+  int fds[2] = {-1, -1};
+  fds[0] = object->spawn_fds(temps, &fds[1]);
+  if (fds[0] < 0) { // process and thread handles stay in their process
     WOP_TRACE_UNSUPPORTED("DuplicateHandle", "a process or thread handle cannot be given to "
                           "another process (Linux cannot pass it) -> ERROR_NOT_SUPPORTED");
     return fail(ERROR_NOT_SUPPORTED);
@@ -245,7 +253,7 @@ bool handle_push(const AgentLink &link, const ObjectPtr &object, DWORD access, D
   rq.access = access;
   rq.flags = flags;
   Reply r{};
-  bool ok = call_agent(link, rq, fd, r, nullptr);
+  bool ok = call_agent(link, rq, fds, r, nullptr);
   for (int t : temps)
     ::close(t);
   if (ok)
@@ -259,17 +267,19 @@ bool handle_pull(const AgentLink &link, HANDLE remote, bool close_source, Handle
   rq.handle = reinterpret_cast<uintptr_t>(remote);
   rq.close_source = close_source;
   Reply r{};
-  int fd = -1;
-  if (!call_agent(link, rq, -1, r, out ? &fd : nullptr))
+  const int none[2] = {-1, -1};
+  int fds[2] = {-1, -1};
+  if (!call_agent(link, rq, none, r, out ? fds : nullptr))
     return false;
   if (!out)
     return true;
-  if (fd < 0) {
+  if (fds[0] < 0) {
+    close_fds(fds, 2);
     WOP_TRACE_UNSUPPORTED("DuplicateHandle", "a process or thread handle cannot be taken from "
                           "another process (Linux cannot pass it) -> ERROR_NOT_SUPPORTED");
     return fail(ERROR_NOT_SUPPORTED);
   }
-  out->object = rebuild_object(static_cast<char>(r.kind), fd);
+  out->object = rebuild_object(static_cast<char>(r.kind), fds[0], fds[1]);
   if (!out->object)
     return fail(ERROR_NOT_SUPPORTED);
   out->access = r.access;

@@ -1,7 +1,7 @@
 // Handle inheritance, child side. A win-on-posix parent's CreateProcess describes the
 // handles it passes in WOP_INHERIT:
-//   <parent pid>;<handle>=<fd>:<kind>:<access>:<flags>,...;<std in>,<std out>,<std err>
-// (numbers in hex). The child rebuilds each object on its descriptor at the same handle
+//   <parent pid>;<handle>=<fd>[+<extra fd>]:<kind>:<access>:<flags>,...;<std in>,<std out>,<std err>
+// (numbers in hex; the extra descriptor is Object::spawn_fds's parcel). The child rebuilds each object on its descriptor at the same handle
 // value, so values passed on a command line work as on Windows. The variable is removed
 // at once, so it never reaches grandchildren; a child that is a plain Linux program just
 // sees the descriptors (std handles on 0, 1, 2).
@@ -16,7 +16,11 @@
 
 namespace wop {
 
-ObjectPtr rebuild_object(char kind, int fd) {
+ObjectPtr rebuild_object(char kind, int fd, int extra) {
+  if (kind == 'P')
+    return named_pipe_adopt(fd, extra);
+  if (extra >= 0)
+    ::close(extra);
   switch (kind) {
   case 'r': return make_pipe_end(fd, true);
   case 'w': return make_pipe_end(fd, false);
@@ -62,6 +66,11 @@ Inheritance take_inheritance_from_environment() {
       if (*p++ != '=')
         return;
       int fd = static_cast<int>(hex(p));
+      int extra = -1;
+      if (*p == '+') {
+        ++p;
+        extra = static_cast<int>(hex(p));
+      }
       if (*p++ != ':')
         return;
       char kind = *p++;
@@ -75,7 +84,7 @@ Inheritance take_inheritance_from_environment() {
         ++p;
       auto [shared, fresh] = by_fd.try_emplace(fd); // rebuilt once: it takes the descriptor
       if (fresh)
-        shared->second = rebuild_object(kind, fd);
+        shared->second = rebuild_object(kind, fd, extra);
       h.object = shared->second;
       if (h.object)
         g_inheritance.handles.push_back(std::move(h));

@@ -85,4 +85,9 @@ private:
   int fd_ = -1;
 };
 
+// This machine's computer name (GetComputerName), and whether a \\HOST\ prefix names this
+// machine: ".", the host name or its first label, the computer name, "localhost" (any case).
+std::string computer_name();
+bool is_this_host(const std::string &host);
+
 } // namespace wop

@@ -105,18 +105,12 @@ DWORD parse_name(const std::string &raw, std::string *rest) {
   std::string prefix = s.substr(host_end + 1, 5);
   if (!ieq(prefix, "pipe\\"))
     return ERROR_PATH_NOT_FOUND;
-  if (host != ".") {
-    char self[256] = {};
-    ::gethostname(self, sizeof self - 1);
-    std::string me = self;
-    auto dot = me.find('.');
-    if (!ieq(host, me) && !ieq(host, me.substr(0, dot)) && !ieq(host, "localhost")) {
-      // No network transport: other machines are unreachable.
-      WOP_TRACE_UNSUPPORTED("named pipe", "\\\\HOST\\pipe\\ names another machine: remote "
-                            "pipes are not supported (no network transport) -> "
-                            "ERROR_BAD_NETPATH (CreateNamedPipe: ERROR_INVALID_NAME)");
-      return ERROR_BAD_NETPATH;
-    }
+  if (!is_this_host(host)) {
+    // No network transport: other machines are unreachable.
+    WOP_TRACE_UNSUPPORTED("named pipe", "\\\\HOST\\pipe\\ names another machine: remote "
+                          "pipes are not supported (no network transport) -> "
+                          "ERROR_BAD_NETPATH (CreateNamedPipe: ERROR_INVALID_NAME)");
+    return ERROR_BAD_NETPATH;
   }
   *rest = s.substr(host_end + 6);
   if (utf16_length(raw) > 256)
@@ -238,6 +232,7 @@ static_assert(sizeof(ConnPage) <= 4096);
 struct Conn {
   int fd = -1;
   ConnPage *page = nullptr;
+  int page_fd = -1; // kept to hand the connection to another process
   pid_t peer_pid = 0;
   bool message = false;
   std::mutex rd_mu; // the remainder of a message and record-level reads
@@ -247,16 +242,18 @@ struct Conn {
   ~Conn() {
     if (fd >= 0)
       ::close(fd);
+    if (page_fd >= 0)
+      ::close(page_fd);
     if (page)
       ::munmap(page, 4096);
   }
-  // Called under rd_mu, the only writer of got[dir] (named pipe handles stay in their
-  // process): a load and a store, no read-modify-write.
+  // Called under rd_mu; an inherited copy of the end may read in another process, so the
+  // counters take atomic adds.
   void consumed(int dir, size_t bytes, bool whole) {
     Counter &g = page->got[dir];
-    g.bytes.store(g.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_release);
+    g.bytes.fetch_add(bytes, std::memory_order_release);
     if (whole)
-      g.msgs.store(g.msgs.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      g.msgs.fetch_add(1, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (page->flushers.load(std::memory_order_relaxed))
       page->word.notify();
@@ -490,6 +487,8 @@ int make_page_fd() {
 
 // ---- the pipe handle ----
 
+struct PipeParcel;
+
 class NamedPipe final : public Object, public std::enable_shared_from_this<NamedPipe> {
 public:
   enum class State { Listening, Connected, Disconnected };
@@ -510,11 +509,17 @@ public:
       monitor_unwatch(w);
     for (auto &r : aborted)
       io_complete(r, ERROR_OPERATION_ABORTED, 0);
-    if (conn_ && conn_->fd >= 0)
-      ::shutdown(conn_->fd, SHUT_RDWR); // wakes a peer blocked on it even if a copy lingers
+    const bool shared = shared_.load();
+    // Wakes a peer blocked on the connection even if a stray copy of the socket lingers;
+    // not when another process was handed this end on purpose (it goes on using it).
+    if (conn_ && conn_->fd >= 0 && !shared)
+      ::shutdown(conn_->fd, SHUT_RDWR);
     if (server_) {
       DirLock lock(pipe_dir());
-      close_listener();
+      if (shared)
+        release_shared_instance();
+      else
+        close_listener();
       if (lock_fd_ >= 0) {
         ::unlink((dir_ + "/" + entry_name('i', id_, cfg_)).c_str());
         ::close(lock_fd_);
@@ -522,6 +527,15 @@ public:
       ::rmdir(dir_.c_str()); // only if this was the name's last instance
     }
   }
+
+  // Inheritance and DuplicateHandle into another process: the descriptor is the
+  // connection's socket (what a plain Linux child reads or writes as a std handle) or, for
+  // a server not connected, the instance lock; the parcel carries the rest.
+  int inherit_fd() const override { return server_ ? lock_fd_ : conn_ ? conn_->fd : -1; }
+  char inherit_kind() const override { return 'P'; }
+  int spawn_fds(std::vector<int> &temps, int *extra) const override;
+  // The other side of spawn_fds (named_pipe_adopt): takes fd and the parcel's descriptors.
+  bool adopt(const PipeParcel &pp, int fd, int page_fd, int lock_fd, int listen_fd);
 
   ObjectKind kind() const noexcept override { return ObjectKind::NamedPipe; }
   DWORD file_type() const override { return FILE_TYPE_PIPE; }
@@ -999,12 +1013,13 @@ private:
       tv = timeval{0, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       ConnPage *page = passed >= 0 && n > 0 && hello[0] == kRecHello ? map_page(passed) : nullptr;
-      if (passed >= 0)
+      if (passed >= 0 && !page)
         ::close(passed);
       if (page) {
         c = std::make_shared<Conn>();
         c->fd = fd;
         c->page = page;
+        c->page_fd = passed;
         c->message = cfg_.message();
         c->peer_pid = peer_pid_of(fd);
         size_t sz = std::max<size_t>({cfg_.out_size, cfg_.in_size, 256 * 1024});
@@ -1023,13 +1038,36 @@ private:
     return true;
   }
 
+  // Closing a handle another process was also given: the instance lives while any process
+  // holds its lock file open (one open file, so one flock); only the last holder removes
+  // the files (caller holds the DirLock; lock_fd_ is then already closed).
+  void release_shared_instance() {
+    if (listen_fd_ >= 0)
+      ::close(listen_fd_);
+    listen_fd_ = -1;
+    if (lock_fd_ >= 0)
+      ::close(lock_fd_);
+    lock_fd_ = -1;
+    std::string ipath = dir_ + "/" + entry_name('i', id_, cfg_);
+    int probe = ::open(ipath.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (probe >= 0 && ::flock(probe, LOCK_EX | LOCK_NB) == 0) {
+      ::unlink((dir_ + "/" + entry_name('s', id_, cfg_)).c_str());
+      ::unlink(ipath.c_str());
+    }
+    if (probe >= 0)
+      ::close(probe);
+  }
+
   const bool server_;
   const PipeConfig cfg_;
   const bool overlapped_;
   const bool can_read_, can_write_;
   std::atomic<bool> msg_read_{false}, nowait_{false}; // SetNamedPipeHandleState may race I/O
+  // Handed to another process (spawn_fds) or received from one: the instance and the
+  // connection are no longer this object's alone to end.
+  mutable std::atomic<bool> shared_{false};
 
-  std::mutex mu_; // state_, conn_, listen_fd_
+  mutable std::mutex mu_; // state_, conn_, listen_fd_
   State state_ = State::Listening;
   ConnPtr conn_;
   int listen_fd_ = -1;
@@ -1043,6 +1081,91 @@ private:
   WaitWord io_word_;
   std::atomic<bool> io_signalled_{true};
 };
+
+// What spawn_fds hands another process beside the descriptor: the end's settings and
+// state; the descriptors ride with it as SCM_RIGHTS in this order: the connection's page,
+// the instance lock, the listener (each only if present).
+struct PipeParcel {
+  static constexpr uint32_t kMagic = 0x70697065; // "pipe"
+  uint32_t magic;
+  uint8_t server, state, overlapped, can_read, can_write, msg_read, nowait;
+  uint8_t has_page, has_lock, has_listen;
+  PipeConfig cfg;
+  uint64_t id;
+  int32_t peer_pid;
+  char dir[4096];
+};
+
+int NamedPipe::spawn_fds(std::vector<int> &temps, int *extra) const {
+  *extra = -1;
+  PipeParcel pp{};
+  pp.magic = PipeParcel::kMagic;
+  pp.server = server_;
+  pp.overlapped = overlapped_;
+  pp.can_read = can_read_;
+  pp.can_write = can_write_;
+  pp.msg_read = msg_read_.load();
+  pp.nowait = nowait_.load();
+  pp.cfg = cfg_;
+  pp.id = id_;
+  if (dir_.size() >= sizeof pp.dir)
+    return -1;
+  std::memcpy(pp.dir, dir_.c_str(), dir_.size() + 1);
+  int fds[3], n = 0, primary;
+  std::lock_guard g(mu_);
+  pp.state = static_cast<uint8_t>(state_);
+  if (conn_) {
+    pp.has_page = 1;
+    pp.peer_pid = conn_->peer_pid;
+    fds[n++] = conn_->page_fd;
+  }
+  if (server_ && lock_fd_ >= 0) {
+    pp.has_lock = 1;
+    fds[n++] = lock_fd_;
+  }
+  if (server_ && listen_fd_ >= 0) {
+    pp.has_listen = 1;
+    fds[n++] = listen_fd_;
+  }
+  primary = conn_ ? conn_->fd : lock_fd_;
+  int sp[2];
+  if (primary < 0 || ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return -1;
+  iovec iov{&pp, sizeof pp};
+  ssize_t sent = send_fds(sp[0], &iov, 1, fds, n, 0);
+  ::close(sp[0]);
+  if (sent != static_cast<ssize_t>(sizeof pp)) {
+    ::close(sp[1]);
+    return -1;
+  }
+  temps.push_back(sp[1]);
+  *extra = sp[1];
+  shared_.store(true);
+  return primary;
+}
+
+bool NamedPipe::adopt(const PipeParcel &pp, int fd, int page_fd, int lock_fd, int listen_fd) {
+  dir_ = pp.dir;
+  id_ = pp.id;
+  lock_fd_ = lock_fd;
+  listen_fd_ = listen_fd;
+  state_ = static_cast<State>(pp.state);
+  shared_.store(true);
+  if (page_fd >= 0) {
+    auto c = std::make_shared<Conn>();
+    c->fd = fd;
+    c->page_fd = page_fd;
+    c->page = map_page(page_fd);
+    c->message = cfg_.message();
+    c->peer_pid = pp.peer_pid;
+    if (!c->page)
+      return false;
+    conn_ = std::move(c);
+  } else {
+    ::close(fd); // a stand-in (the instance lock's descriptor again)
+  }
+  return server_ || conn_;
+}
 
 std::string name_dir(const std::string &rest) {
   const std::string &base = pipe_dir();
@@ -1168,13 +1291,13 @@ std::shared_ptr<NamedPipe> connect_client(const std::string &dir, DWORD access, 
       ::close(fd);
       return fail(e), nullptr;
     }
-    ::close(mfd);
     size_t sz = std::max<size_t>({cfg.out_size, cfg.in_size, 256 * 1024});
     int isz = static_cast<int>(std::min<size_t>(sz, INT_MAX / 2));
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &isz, sizeof isz);
     auto c = std::make_shared<Conn>();
     c->fd = fd;
     c->page = page;
+    c->page_fd = mfd;
     c->message = cfg.message();
     c->peer_pid = peer_pid_of(fd);
     auto obj = std::make_shared<NamedPipe>(false, cfg, (flags & FILE_FLAG_OVERLAPPED) != 0,
@@ -1310,6 +1433,38 @@ bool call_named_pipe(const std::string &name, void *in, DWORD in_len, void *out,
 }
 
 } // namespace
+
+ObjectPtr named_pipe_adopt(int fd, int parcel) {
+  PipeParcel pp{};
+  int fds[3] = {-1, -1, -1}, mflags = 0;
+  bool ok = false;
+  if (parcel >= 0) {
+    iovec iov{&pp, sizeof pp};
+    ssize_t n = recv_fds(parcel, &iov, 1, MSG_DONTWAIT, fds, 3, &mflags);
+    ok = n == static_cast<ssize_t>(sizeof pp) && pp.magic == PipeParcel::kMagic &&
+         !(mflags & (MSG_TRUNC | MSG_CTRUNC)) && pp.state <= 2 &&
+         std::memchr(pp.dir, 0, sizeof pp.dir);
+    ::close(parcel);
+  }
+  int k = 0;
+  int page_fd = ok && pp.has_page ? fds[k++] : -1;
+  int lock_fd = ok && pp.has_lock ? fds[k++] : -1;
+  int listen_fd = ok && pp.has_listen ? fds[k++] : -1;
+  if (!ok || (pp.has_page && page_fd < 0) || (pp.has_lock && lock_fd < 0) ||
+      (pp.has_listen && listen_fd < 0)) {
+    for (int f : fds)
+      if (f >= 0)
+        ::close(f);
+    ::close(fd);
+    return nullptr;
+  }
+  auto obj = std::make_shared<NamedPipe>(pp.server, pp.cfg, pp.overlapped, pp.can_read,
+                                         pp.can_write);
+  obj->set_mode(pp.msg_read, pp.nowait);
+  if (!obj->adopt(pp, fd, page_fd, lock_fd, listen_fd))
+    return nullptr; // the object owns the descriptors now: its destructor closes them
+  return obj;
+}
 
 bool is_pipe_name(const std::string &win_name) {
   std::string rest;

@@ -111,6 +111,14 @@ public:
     (void)temps;
     return inherit_fd();
   }
+  // spawn_fd, plus for objects one descriptor cannot carry (a named pipe end: its socket,
+  // shared page, instance lock, listener and state) a second one, *extra (else -1): a
+  // socket holding one queued parcel the receiving side's rebuild_object reads. One call,
+  // so the two agree even while other threads change the object.
+  virtual int spawn_fds(std::vector<int> &temps, int *extra) const {
+    *extra = -1;
+    return spawn_fd(temps);
+  }
 };
 
 using ObjectPtr = std::shared_ptr<Object>;
@@ -189,6 +197,8 @@ bool is_mailslot_name(const std::string &win_name);
 bool is_pipe_name(const std::string &win_name);
 HANDLE named_pipe_open_client(const std::string &win_name, DWORD access,
                               LPSECURITY_ATTRIBUTES sa, DWORD flags);
+// A named pipe end ('P') handed over by a CreateProcess parent or DuplicateHandle.
+ObjectPtr named_pipe_adopt(int fd, int parcel);
 HANDLE mailslot_open_client(const std::string &win_name, DWORD access, LPSECURITY_ATTRIBUTES sa);
 ObjectPtr mailslot_adopt(int fd, bool server);
 // A Winsock socket handed over by a CreateProcess parent (winsock.cpp).
@@ -211,9 +221,10 @@ Inheritance take_inheritance_from_environment();
 // What take_inheritance_from_environment found (std handle values, for GetStdHandle).
 const Inheritance &inheritance();
 constexpr const char *kInheritEnv = "WOP_INHERIT";
-// The object of an inherited or transferred descriptor of the given kind (inherit_kind());
-// takes the descriptor (closed if no object can be made of it).
-ObjectPtr rebuild_object(char kind, int fd);
+// The object of an inherited or transferred descriptor of the given kind (inherit_kind()),
+// with the extra descriptor spawn_fds gave (-1 if none); takes both (closed if no object
+// can be made of them).
+ObjectPtr rebuild_object(char kind, int fd, int extra = -1);
 
 // Cross-process DuplicateHandle (handle_transfer.cpp). A CreateProcess child of ours runs
 // a handle agent on its end of a socket pair named by WOP_AGENT; the parent's process

@@ -369,6 +369,7 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   };
   std::vector<Pass> passes;
   std::map<Object *, int> child_fd_of; // one descriptor per object, shared by duplicates
+  std::map<Object *, int> extra_src_of; // spawn_fds's extra descriptor, until it has a target
   HANDLE std_values[3];
   for (int i = 0; i < 3; ++i) {
     HANDLE h = rq.use_std_handles ? rq.std_handles[i]
@@ -378,9 +379,13 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
     std_values[i] = h;
     int src = -1;
     if (auto e = h ? handle_lookup(h) : std::nullopt) {
-      src = e->object->spawn_fd(temps_to_close);
-      if (src >= 0 && !child_fd_of.count(e->object.get()))
+      int extra = -1;
+      src = e->object->spawn_fds(temps_to_close, &extra);
+      if (src >= 0 && !child_fd_of.count(e->object.get())) {
         child_fd_of[e->object.get()] = i;
+        if (extra >= 0)
+          extra_src_of[e->object.get()] = extra;
+      }
     }
     if (src < 0)
       src = devnull();
@@ -395,25 +400,37 @@ BOOL spawn(SpawnRequest &rq, LPPROCESS_INFORMATION pi) {
   std::string inherit_list;
   int next = 3;
   if (rq.inherit) {
+    std::map<Object *, int> extra_target_of;
     for (auto &[h, e] : handle_snapshot()) {
       if (!(e.flags & HANDLE_FLAG_INHERIT) || e.object->inherit_fd() < 0)
         continue;
-      auto it = child_fd_of.find(e.object.get());
+      Object *o = e.object.get();
+      auto it = child_fd_of.find(o);
       int target;
       if (it != child_fd_of.end()) {
         target = it->second;
       } else {
-        int fd = e.object->spawn_fd(temps_to_close);
+        int extra = -1;
+        int fd = e.object->spawn_fds(temps_to_close, &extra);
         if (fd < 0)
           continue;
         target = next++;
-        child_fd_of[e.object.get()] = target;
+        child_fd_of[o] = target;
         passes.push_back({fd, target});
+        if (extra >= 0)
+          extra_src_of[o] = extra;
+      }
+      if (auto x = extra_src_of.find(o); x != extra_src_of.end() && !extra_target_of.count(o)) {
+        extra_target_of[o] = next;
+        passes.push_back({x->second, next++});
       }
       if (!inherit_list.empty())
         inherit_list += ',';
-      inherit_list += hex(reinterpret_cast<uintptr_t>(h)) + "=" + hex(static_cast<uintptr_t>(target)) +
-                      ":" + e.object->inherit_kind() + ":" + hex(e.access) + ":" + hex(e.flags);
+      inherit_list += hex(reinterpret_cast<uintptr_t>(h)) + "=" + hex(static_cast<uintptr_t>(target));
+      if (auto x = extra_target_of.find(o); x != extra_target_of.end())
+        inherit_list += "+" + hex(static_cast<uintptr_t>(x->second));
+      inherit_list += std::string(":") + e.object->inherit_kind() + ":" + hex(e.access) + ":" +
+                      hex(e.flags);
     }
   }
   const int agent_target = next;
