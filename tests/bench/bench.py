@@ -112,6 +112,12 @@ SUITES = {
         "columns": [("posix-on-win", "windows", "bench-trace-pow.exe")],
     },
 }
+# Suites whose rows are round trips between processes run with every process on one CPU
+# (taskset, and the Wine server restarted likewise for their Wine columns): on this 2-CPU VM a
+# wake-up that crosses CPUs costs 20-60 us and whether the scheduler crosses is a coin toss
+# per run (raw AF_UNIX ping-pong: 3 us or 22-58 us unpinned, 2.9-3.2 us pinned, measured
+# 2026-11-22), which would drown the mechanism's own cost. Rows of these suites say "1 CPU".
+ONE_CPU_SUITES = {"named_pipe", "winsock", "event"}
 SHIM = {"win32": "win-on-posix", "posix": "posix-on-win"}
 NATIVE = {"win32": "Linux native", "posix": "Linux glibc"}
 ALTERNATIVE = {"win32": "Wine", "posix": "Win32 @ Wine"}
@@ -203,9 +209,21 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     extra = ["--quick"] if args.quick else []
     wenv = wine_env(build)
-    if (build / "windows").is_dir():
-        subprocess.run(["wineserver", "-p5"], env=wenv, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    have_wine = (build / "windows").is_dir()
+    server_pinned = None
+
+    def wine_server(pinned):
+        # A persistent Wine server, on CPU 0 alone when the suite runs there.
+        nonlocal server_pinned
+        if not have_wine or server_pinned == pinned:
+            return
+        quiet = dict(env=wenv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+        if server_pinned is not None:
+            subprocess.run(["wineserver", "-k"], **quiet)
+            subprocess.run(["wineserver", "-w"], **quiet)
+        subprocess.run((["taskset", "-c", "0"] if pinned else []) + ["wineserver", "-p5"], **quiet)
+        server_pinned = pinned
 
     rows, failures = [], []
     for suite, spec in SUITES.items():
@@ -217,7 +235,11 @@ def main():
             try:
                 if not path.exists():
                     raise RuntimeError(f"{path} not built")
-                cmd = (["wine", str(path)] if tree == "windows" else [str(path)]) + extra
+                pinned = suite in ONE_CPU_SUITES
+                cmd = (["taskset", "-c", "0"] if pinned else []) + (
+                    ["wine", str(path)] if tree == "windows" else [str(path)]) + extra
+                if tree == "windows":
+                    wine_server(pinned)
                 started = time.monotonic()
                 results[column] = run(cmd, wenv if tree == "windows" else None, 600)
                 print(f"  {suite}/{column}: {time.monotonic() - started:.1f} s", file=sys.stderr)
@@ -229,7 +251,8 @@ def main():
         for col in results.values():
             names += [n for n in col if n not in names]
         for name in names:
-            row = {"suite": suite, "name": name, "columns": {}}
+            row = {"suite": suite, "name": name, "columns": {},
+                   "one_cpu": suite in ONE_CPU_SUITES}
             better = "lower"
             for column, _, _ in spec["columns"]:
                 rec = results[column].get(name)
@@ -281,7 +304,8 @@ def main():
                 cells.append(f"{fmt(s['median'])} [{fmt(s['min'])}–{fmt(s['max'])}]" if s else "n/a")
             ratio = lambda v: f"{v:.2f}x" if v is not None else "n/a"
             tgt = ", ".join(f"{k} {v}" for k, v in r["target"].items()) or "-"
-            lines.append(f"| {r['name']} | {r.get('unit', '')} | " + " | ".join(cells) +
+            label = r["name"] + (" (1 CPU)" if r["one_cpu"] else "")
+            lines.append(f"| {label} | {r.get('unit', '')} | " + " | ".join(cells) +
                          f" | {ratio(r['shim_vs_native'])} | {ratio(r['shim_vs_alternative'])} |"
                          f" {tgt}: {r['verdict']} |")
         lines.append("")
