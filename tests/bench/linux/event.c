@@ -179,7 +179,7 @@ static double processes_eventfd(const char *self, long count) {
 int main(int argc, char **argv) {
   const int quick = bench_quick(argc, argv);
   const int reps = quick ? 2 : 5;
-  const long count = quick ? 2000 : 20000;
+  const long count = quick ? 1000 : 5000;
   struct bench_series thr = {"event.ping_pong_threads", "us", "lower", {0}, 0};
   struct bench_series proc = {"event.ping_pong_processes", "us", "lower", {0}, 0};
   struct bench_series efd = {"event.ping_pong_processes_eventfd", "us", "lower", {0}, 0};
