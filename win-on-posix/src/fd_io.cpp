@@ -31,26 +31,31 @@ namespace {
 // error code, as on Windows, without changing the process's SIGPIPE disposition.
 class SigpipeGuard {
 public:
+  // One system call: the old mask says whether the thread already blocks SIGPIPE. If it did
+  // not, no SIGPIPE can be pending for it now (it would have been delivered or, ignored,
+  // discarded), so one seen after EPIPE is ours to take; if it did, the caller's pending
+  // signals are left as they are.
   SigpipeGuard() {
     sigemptyset(&pipe_set_);
     sigaddset(&pipe_set_, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
     pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_);
+    ours_ = sigismember(&old_, SIGPIPE) != 1;
   }
   void consume() {
-    if (was_pending_)
+    if (!ours_)
       return;
     const timespec zero{0, 0};
     while (sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {
     }
   }
-  ~SigpipeGuard() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~SigpipeGuard() {
+    if (ours_)
+      pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
 
 private:
   sigset_t pipe_set_, old_;
-  bool was_pending_ = false;
+  bool ours_ = false;
 };
 
 } // namespace
