@@ -292,6 +292,14 @@ static void expect_error(BOOL ok, DWORD err, const char *what) {
     fail_msg("%s failed with error %lu; want %lu", what, (unsigned long)e, (unsigned long)err);
 }
 
+/* ReadFile on h fails with err. */
+static void expect_read_error(HANDLE h, DWORD err, const char *what) {
+  char buf[16];
+  DWORD n = 0xdead;
+  SetLastError(0xdead);
+  expect_error(ReadFile(h, buf, sizeof buf, &n, NULL), err, what);
+}
+
 static void expect_create_error(const char *name, DWORD open_mode, DWORD pipe_mode, DWORD max,
                                 DWORD err) {
   HANDLE h;
@@ -802,9 +810,7 @@ static void disconnect_discards_and_client_is_not_connected(void **state) {
   c = client(name, GENERIC_READ | GENERIC_WRITE);
   put(s, "unread", 6);
   assert_true(DisconnectNamedPipe(s));
-  SetLastError(0xdead);
-  expect_error(ReadFile(c, buf, sizeof buf, &n, NULL), ERROR_PIPE_NOT_CONNECTED,
-               "ReadFile(client after disconnect)");
+  expect_read_error(c, ERROR_PIPE_NOT_CONNECTED, "ReadFile(client after disconnect)");
   expect_error(WriteFile(c, "x", 1, &n, NULL), ERROR_PIPE_NOT_CONNECTED,
                "WriteFile(client after disconnect)");
   expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_PIPE_NOT_CONNECTED,
@@ -822,15 +828,13 @@ static void disconnect_discards_and_client_is_not_connected(void **state) {
 }
 
 static void listening_instance_refuses_io(void **state) {
-  char name[NAME_CAP], buf[8];
+  char name[NAME_CAP];
   HANDLE s;
   DWORD n = 0xdead;
   (void)state;
   pipe_name(name, sizeof name, "listen");
   s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, 1);
-  SetLastError(0xdead);
-  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_PIPE_LISTENING,
-               "ReadFile(listening)");
+  expect_read_error(s, ERROR_PIPE_LISTENING, "ReadFile(listening)");
   expect_error(WriteFile(s, "x", 1, &n, NULL), ERROR_PIPE_LISTENING, "WriteFile(listening)");
   assert_true(CloseHandle(s));
 }
@@ -844,17 +848,13 @@ static void closing_a_side_breaks_the_pipe(void **state) {
   put(c, "last", 4);
   assert_true(CloseHandle(c));
   assert_int_equal(take(s, buf, sizeof buf), 4); /* data written before the close arrives */
-  SetLastError(0xdead);
-  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(client closed)");
+  expect_read_error(s, ERROR_BROKEN_PIPE, "ReadFile(client closed)");
   expect_error(ConnectNamedPipe(s, NULL), ERROR_NO_DATA, "ConnectNamedPipe(client closed)");
   assert_true(DisconnectNamedPipe(s));
   assert_true(CloseHandle(s));
   msg_pair("close2", &s, &c);
   assert_true(CloseHandle(s));
-  SetLastError(0xdead);
-  expect_error(ReadFile(c, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(server closed)");
+  expect_read_error(c, ERROR_BROKEN_PIPE, "ReadFile(server closed)");
   expect_error(WriteFile(c, "x", 1, &n, NULL), ERROR_NO_DATA, "WriteFile(server closed)");
   assert_true(CloseHandle(c));
 }
@@ -911,7 +911,6 @@ static void client_death_breaks_the_pipe(void **state) {
   char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8], buf[16];
   PROCESS_INFORMATION pi;
   HANDLE ready, s;
-  DWORD n = 0xdead;
   (void)state;
   pipe_name(name, sizeof name, "cdeath");
   snprintf(ev, sizeof ev, "conf-np-ready-%lu-c", (unsigned long)GetCurrentProcessId());
@@ -929,18 +928,15 @@ static void client_death_breaks_the_pipe(void **state) {
   conf_close_process(&pi);
   assert_int_equal(take(s, buf, sizeof buf), 7);
   assert_memory_equal(buf, "partial", 7);
-  SetLastError(0xdead);
-  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(client killed)");
+  expect_read_error(s, ERROR_BROKEN_PIPE, "ReadFile(client killed)");
   assert_true(CloseHandle(s));
   assert_true(CloseHandle(ready));
 }
 
 static void server_death_breaks_the_pipe_and_frees_the_name(void **state) {
-  char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8], buf[16];
+  char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8];
   PROCESS_INFORMATION pi;
   HANDLE ready, c, s;
-  DWORD n = 0xdead;
   (void)state;
   pipe_name(name, sizeof name, "sdeath");
   snprintf(ev, sizeof ev, "conf-np-ready-%lu-s", (unsigned long)GetCurrentProcessId());
@@ -956,9 +952,7 @@ static void server_death_breaks_the_pipe_and_frees_the_name(void **state) {
   assert_true(TerminateProcess(pi.hProcess, 7));
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "hold_server"), 7);
   conf_close_process(&pi);
-  SetLastError(0xdead);
-  expect_error(ReadFile(c, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(server killed)");
+  expect_read_error(c, ERROR_BROKEN_PIPE, "ReadFile(server killed)");
   assert_true(CloseHandle(c));
   expect_open_error(name, GENERIC_READ | GENERIC_WRITE, ERROR_FILE_NOT_FOUND);
   s = server(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_FIRST_PIPE_INSTANCE, PIPE_TYPE_BYTE, 1);
@@ -999,9 +993,7 @@ static void inherited_client_end_talks_in_the_child(void **state) {
   put(s, "to child", 8);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_client"), 0);
   conf_close_process(&pi);
-  SetLastError(0xdead);
-  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(the child's end closed)");
+  expect_read_error(s, ERROR_BROKEN_PIPE, "ReadFile(the child's end closed)");
   assert_true(CloseHandle(s));
 }
 
@@ -1030,9 +1022,7 @@ static void duplicated_client_end_talks_in_the_child(void **state) {
   put(s, "to child", 8);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_client -"), 0);
   conf_close_process(&pi);
-  SetLastError(0xdead);
-  expect_error(ReadFile(s, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE,
-               "ReadFile(the child's end closed)");
+  expect_read_error(s, ERROR_BROKEN_PIPE, "ReadFile(the child's end closed)");
   assert_true(CloseHandle(s));
   assert_true(CloseHandle(to_child));
 }
@@ -1045,7 +1035,7 @@ static void inherited_server_end_serves_in_the_child(void **state) {
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
   PROCESS_INFORMATION pi;
   HANDLE s, c;
-  DWORD n = 0xdead, mode = PIPE_READMODE_MESSAGE;
+  DWORD mode = PIPE_READMODE_MESSAGE;
   (void)state;
   pipe_name(name, sizeof name, "inhs");
   s = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE, 1,
@@ -1066,9 +1056,7 @@ static void inherited_server_end_serves_in_the_child(void **state) {
   put(c, "bye", 3);
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "inherited_server"), 0);
   conf_close_process(&pi);
-  SetLastError(0xdead);
-  expect_error(ReadFile(c, buf, sizeof buf, &n, NULL), ERROR_PIPE_NOT_CONNECTED,
-               "ReadFile(disconnected by the child)");
+  expect_read_error(c, ERROR_PIPE_NOT_CONNECTED, "ReadFile(disconnected by the child)");
   assert_true(CloseHandle(c));
   expect_open_error(name, GENERIC_READ | GENERIC_WRITE, ERROR_FILE_NOT_FOUND);
 }
