@@ -223,6 +223,41 @@ static inline ssize_t conf_read_some(int fd, char *buf, size_t cap, int timeout_
   return r;
 }
 
+/* A child role with pipes on its stdin (ours to close: its signal to go on) and its stdout
+ * (its one-byte reports). */
+struct conf_child {
+  pid_t pid;
+  int to_child;   /* write end of its stdin */
+  int from_child; /* read end of its stdout */
+};
+
+static inline struct conf_child conf_start_child(const char *role, const char *a1,
+                                                 const char *a2, const char *a3) {
+  struct conf_child c;
+  int in[2], out[2];
+  posix_spawn_file_actions_t fa;
+  conf_pipe_cloexec(in);
+  conf_pipe_cloexec(out);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  c.pid = conf_spawn_role(&fa, role, a1, a2, a3);
+  posix_spawn_file_actions_destroy(&fa);
+  close(in[0]);
+  close(out[1]);
+  c.to_child = in[1];
+  c.from_child = out[0];
+  return c;
+}
+
+/* Waits (bounded) for the child's one-byte report; returns it. */
+static inline char conf_child_report(struct conf_child *c, const char *what) {
+  char b = 0;
+  if (conf_read_some(c->from_child, &b, 1, CONF_WAIT_MS) != 1)
+    fail_msg("%s: no report from the child within %d ms", what, CONF_WAIT_MS);
+  return b;
+}
+
 /* Kills a child at once, whatever it is doing (SIGKILL; on Windows, where the layer has no
  * kill(), TerminateProcess: no code of the child runs either way). */
 #ifdef _WIN32

@@ -57,7 +57,6 @@ static int remove_leftovers(void **state) {
   return 0;
 }
 
-
 static void key_file(char *path, size_t cap, const char *tag) {
   FILE *f;
   snprintf(path, cap, "%s.%s-%ld.key", conf_self(), tag, (long)getpid());
@@ -126,40 +125,7 @@ static void expect_recv(int id, long msgtyp, int flags, long want_type, const ch
   assert_memory_equal(m.mtext, want, (size_t)n);
 }
 
-struct child {
-  pid_t pid;
-  int to_child;
-  int from_child;
-};
-
-
-static struct child start_child(const char *role, const char *a1, const char *a2,
-                                const char *a3) {
-  struct child c;
-  int in[2], out[2];
-  posix_spawn_file_actions_t fa;
-  conf_pipe_cloexec(in);
-  conf_pipe_cloexec(out);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  c.pid = conf_spawn_role(&fa, role, a1, a2, a3);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  c.to_child = in[1];
-  c.from_child = out[0];
-  return c;
-}
-
-static char child_report(struct child *c, const char *what) {
-  char b = 0;
-  if (conf_read_some(c->from_child, &b, 1, CONF_WAIT_MS) != 1)
-    fail_msg("%s: no report from the child within %d ms", what, CONF_WAIT_MS);
-  return b;
-}
-
-static void end_child(struct child *c) {
+static void end_child(struct conf_child *c) {
   close(c->to_child);
   close(c->from_child);
 }
@@ -467,7 +433,7 @@ static void msg_e2big_and_noerror(void **state) {
 static void msg_stat_counters_and_pids(void **state) {
   struct msqid_ds ds;
   struct msg m;
-  struct child c;
+  struct conf_child c;
   char idbuf[32];
   time_t before = time(NULL);
   int id = new_queue();
@@ -497,8 +463,8 @@ static void msg_stat_counters_and_pids(void **state) {
 
   /* Another process receives type 2 and, from it, lrpid. */
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c = start_child("recv_one", idbuf, "2", "worlds!");
-  assert_int_equal(child_report(&c, "recv_one"), 'R');
+  c = conf_start_child("recv_one", idbuf, "2", "worlds!");
+  assert_int_equal(conf_child_report(&c, "recv_one"), 'R');
   assert_int_equal(conf_wait_exit_code(c.pid, "recv_one"), 0);
   end_child(&c);
   stat_or_fail(id, &ds);
@@ -509,8 +475,8 @@ static void msg_stat_counters_and_pids(void **state) {
   assert_true(ds.msg_rtime >= before);
 
   /* Another process sends. */
-  c = start_child("send_one", idbuf, "3", "xyz");
-  assert_int_equal(child_report(&c, "send_one"), 'S');
+  c = conf_start_child("send_one", idbuf, "3", "xyz");
+  assert_int_equal(conf_child_report(&c, "send_one"), 'S');
   assert_int_equal(conf_wait_exit_code(c.pid, "send_one"), 0);
   end_child(&c);
   stat_or_fail(id, &ds);
@@ -641,14 +607,14 @@ static void msg_mode_bits_and_privilege(void **state) {
 
 /* A receiver blocked for type 9 gets the message another process sends. */
 static void msg_blocked_receiver_is_woken(void **state) {
-  struct child c;
+  struct conf_child c;
   struct msqid_ds ds;
   char idbuf[32];
   int id = new_queue();
   (void)state;
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c = start_child("recv_one", idbuf, "9", "for nine");
-  assert_int_equal(child_report(&c, "recv_one"), 'R');
+  c = conf_start_child("recv_one", idbuf, "9", "for nine");
+  assert_int_equal(conf_child_report(&c, "recv_one"), 'R');
   send_text(id, 4, "not for it");
   send_text(id, 9, "for nine");
   assert_int_equal(conf_wait_exit_code(c.pid, "recv_one"), 0);
@@ -661,7 +627,7 @@ static void msg_blocked_receiver_is_woken(void **state) {
 
 /* A sender blocked on a full queue goes on when another process receives. */
 static void msg_blocked_sender_is_woken(void **state) {
-  struct child c;
+  struct conf_child c;
   struct msqid_ds ds;
   char idbuf[32];
   int id = new_queue();
@@ -671,8 +637,8 @@ static void msg_blocked_sender_is_woken(void **state) {
   assert_int_equal(msgctl(id, IPC_SET, &ds), 0);
   send_text(id, 1, "12345678"); /* full */
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c = start_child("send_one", idbuf, "2", "abcd");
-  assert_int_equal(child_report(&c, "send_one"), 'S');
+  c = conf_start_child("send_one", idbuf, "2", "abcd");
+  assert_int_equal(conf_child_report(&c, "send_one"), 'S');
   expect_recv(id, 0, 0, 1, "12345678");
   assert_int_equal(conf_wait_exit_code(c.pid, "send_one"), 0);
   end_child(&c);
@@ -690,7 +656,7 @@ static void msg_removal_wakes_with_eidrm(void **state) {
   for (s = 0; s < 2; ++s) {
     int round, eidrm = 0;
     for (round = 0; round < 300 && !eidrm; ++round) {
-      struct child c;
+      struct conf_child c;
       struct msqid_ds ds;
       char idbuf[32];
       int id = new_queue(), code;
@@ -701,8 +667,8 @@ static void msg_removal_wakes_with_eidrm(void **state) {
         send_text(id, 1, "12345678");
       }
       snprintf(idbuf, sizeof idbuf, "%d", id);
-      c = start_child("wait_removed", idbuf, sides[s], NULL);
-      assert_int_equal(child_report(&c, "wait_removed"), 'W');
+      c = conf_start_child("wait_removed", idbuf, sides[s], NULL);
+      assert_int_equal(conf_child_report(&c, "wait_removed"), 'W');
       rmid(id);
       code = conf_wait_exit_code(c.pid, "wait_removed");
       end_child(&c);
@@ -794,7 +760,7 @@ static void msg_killed_process_leaves_queue_consistent(void **state) {
   int round;
   (void)state;
   for (round = 0; round < 3; ++round) {
-    struct child c;
+    struct conf_child c;
     struct msqid_ds ds;
     struct msg m;
     char idbuf[32];
@@ -802,8 +768,8 @@ static void msg_killed_process_leaves_queue_consistent(void **state) {
     int id = new_queue(), status;
     ssize_t n;
     snprintf(idbuf, sizeof idbuf, "%d", id);
-    c = start_child("churn", idbuf, NULL, NULL);
-    assert_int_equal(child_report(&c, "churn"), 'G');
+    c = conf_start_child("churn", idbuf, NULL, NULL);
+    assert_int_equal(conf_child_report(&c, "churn"), 'G');
     assert_int_equal(kill(c.pid, SIGKILL), 0);
     status = conf_wait_status(c.pid, "churn");
     end_child(&c);
@@ -831,7 +797,6 @@ static void msg_killed_process_leaves_queue_consistent(void **state) {
     rmid(id);
   }
 }
-
 
 static void msg_ipcs_lists_and_ipcrm_removes(void **state) {
   static char out[1 << 16];

@@ -150,49 +150,13 @@ static int errno_code(int e) {
   }
 }
 
-/* A child with pipes on its stdin (ours to close: the child's signal to go on) and stdout
- * (its "ready" byte). */
-struct child {
-  pid_t pid;
-  int to_child;
-  int from_child;
-};
-
-
-static struct child start_child(const char *role, const char *a1, const char *a2,
-                                const char *a3) {
-  struct child c;
-  int in[2], out[2];
-  posix_spawn_file_actions_t fa;
-  conf_pipe_cloexec(in);
-  conf_pipe_cloexec(out);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  c.pid = conf_spawn_role(&fa, role, a1, a2, a3);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  c.to_child = in[1];
-  c.from_child = out[0];
-  return c;
-}
-
-static char child_report(struct child *c, const char *what) {
-  char b = 0;
-  ssize_t r = conf_read_some(c->from_child, &b, 1, CONF_WAIT_MS);
-  if (r != 1)
-    fail_msg("%s: no report from the child within %d ms", what, CONF_WAIT_MS);
-  return b;
-}
-
-static void let_go(struct child *c) {
+static void let_go(struct conf_child *c) {
   if (c->to_child >= 0)
     close(c->to_child);
   c->to_child = -1;
 }
 
-static void end_child_pipes(struct child *c) {
+static void end_child_pipes(struct conf_child *c) {
   let_go(c);
   if (c->from_child >= 0)
     close(c->from_child);
@@ -556,7 +520,7 @@ static void sem_undo_applied_at_exit(void **state) {
 
 /* A killed holder's SEM_UNDO is applied, and a process waiting for it gets the semaphore. */
 static void sem_undo_applied_when_killed(void **state) {
-  struct child holder;
+  struct conf_child holder;
   char idbuf[32];
   pid_t waiter;
   int status;
@@ -564,8 +528,8 @@ static void sem_undo_applied_when_killed(void **state) {
   (void)state;
   setval(id, 0, 1);
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  holder = start_child("hold", idbuf, "0:-1:u", NULL);
-  assert_int_equal(child_report(&holder, "hold"), 'L');
+  holder = conf_start_child("hold", idbuf, "0:-1:u", NULL);
+  assert_int_equal(conf_child_report(&holder, "hold"), 'L');
   assert_int_equal(getval(id, 0), 0);
   waiter = spawn_op(id, "0:-1:u");
   wait_for_count(id, 0, GETNCNT, 1, "waiter behind the holder");
@@ -581,8 +545,8 @@ static void sem_undo_applied_when_killed(void **state) {
   end_child_pipes(&holder);
 
   /* Killed with nobody waiting: the next user finds the value restored. */
-  holder = start_child("hold", idbuf, "0:-1:u", NULL);
-  assert_int_equal(child_report(&holder, "hold 2"), 'L');
+  holder = conf_start_child("hold", idbuf, "0:-1:u", NULL);
+  assert_int_equal(conf_child_report(&holder, "hold 2"), 'L');
   assert_int_equal(getval(id, 0), 0);
   assert_int_equal(kill(holder.pid, SIGKILL), 0);
   status = conf_wait_status(holder.pid, "killed holder 2");
@@ -617,15 +581,15 @@ static void sem_killed_waiter_takes_nothing(void **state) {
 
 /* SETVAL clears the semaphore's adjustments in every process: the exit undoes nothing. */
 static void sem_setval_clears_undo(void **state) {
-  struct child c;
+  struct conf_child c;
   char idbuf[32];
   int id = new_set(2);
   (void)state;
   setval(id, 0, 3);
   setval(id, 1, 3);
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c = start_child("hold", idbuf, "0:-1:u,1:-1:u", NULL);
-  assert_int_equal(child_report(&c, "hold"), 'L');
+  c = conf_start_child("hold", idbuf, "0:-1:u,1:-1:u", NULL);
+  assert_int_equal(conf_child_report(&c, "hold"), 'L');
   assert_int_equal(getval(id, 0), 2);
   setval(id, 0, 10);
   let_go(&c);
@@ -884,7 +848,7 @@ static void sem_mode_bits_give_eacces(void **state) {
  * lock: the waiter gets it at an unlock (bounded wait, or the case fails). */
 static void sem_waiter_is_not_starved_by_relocking(void **state) {
   char semb[32], shmb[32];
-  struct child hog;
+  struct conf_child hog;
   pid_t taker;
   volatile long *w;
   int semid = new_set(1), shmid;
@@ -897,8 +861,8 @@ static void sem_waiter_is_not_starved_by_relocking(void **state) {
   setval(semid, 0, 1);
   snprintf(semb, sizeof semb, "%d", semid);
   snprintf(shmb, sizeof shmb, "%d", shmid);
-  hog = start_child("hog", semb, shmb, NULL);
-  assert_int_equal(child_report(&hog, "hog"), 'L');
+  hog = conf_start_child("hog", semb, shmb, NULL);
+  assert_int_equal(conf_child_report(&hog, "hog"), 'L');
   taker = conf_spawn_role(NULL, "taker", semb, shmb, NULL);
   assert_int_equal(conf_wait_exit_code(taker, "taker behind a relocking holder"), 0);
   assert_int_equal(conf_wait_exit_code(hog.pid, "hog"), 0);
@@ -937,8 +901,6 @@ static void sem_lock_protects_shared_counter(void **state) {
   assert_int_equal(shmctl(shmid, IPC_RMID, NULL), 0);
   rmid(semid);
 }
-
-
 
 static void sem_ipcs_lists_and_ipcrm_removes(void **state) {
   static char out[1 << 16];

@@ -47,7 +47,6 @@ static int remove_leftovers(void **state) {
   return 0;
 }
 
-
 static unsigned char pattern(size_t i) { return (unsigned char)((i * 7u + 3u) % 251u); }
 
 /* A file of this run next to the test binary, for ftok. */
@@ -91,43 +90,7 @@ static void rmid(int id) {
     fail_msg("shmctl(%d, IPC_RMID) failed: %s", id, strerror(errno));
 }
 
-/* A child with pipes on its stdin (ours to close: the child's signal to go on) and stdout
- * (its "ready" byte). */
-struct child {
-  pid_t pid;
-  int to_child;   /* write end of its stdin */
-  int from_child; /* read end of its stdout */
-};
-
-
-static struct child start_child(const char *role, const char *a1, const char *a2) {
-  struct child c;
-  int in[2], out[2];
-  posix_spawn_file_actions_t fa;
-  conf_pipe_cloexec(in);
-  conf_pipe_cloexec(out);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  c.pid = conf_spawn_role(&fa, role, a1, a2, NULL);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  c.to_child = in[1];
-  c.from_child = out[0];
-  return c;
-}
-
-/* Waits (bounded) for the child's one-byte report; returns it. */
-static char child_report(struct child *c, const char *what) {
-  char b = 0;
-  ssize_t r = conf_read_some(c->from_child, &b, 1, CONF_WAIT_MS);
-  if (r != 1)
-    fail_msg("%s: no report from the child within %d ms", what, CONF_WAIT_MS);
-  return b;
-}
-
-static void end_child_pipes(struct child *c) {
+static void end_child_pipes(struct conf_child *c) {
   if (c->to_child >= 0)
     close(c->to_child);
   if (c->from_child >= 0)
@@ -359,7 +322,7 @@ static void shm_persists_after_every_process_exits(void **state) {
 /* IPC_STAT's nattch/lpid/atime/dtime follow attaches and detaches of other processes. */
 static void shm_stat_follows_other_processes(void **state) {
   struct shmid_ds ds;
-  struct child c1, c2;
+  struct conf_child c1, c2;
   char idbuf[32];
   unsigned char *p;
   time_t before = time(NULL);
@@ -370,15 +333,15 @@ static void shm_stat_follows_other_processes(void **state) {
   p = shmat(id, NULL, 0);
   assert_true(p != BAD_PTR);
 
-  c1 = start_child("attach_hold", idbuf, NULL);
-  assert_int_equal(child_report(&c1, "attach_hold 1"), 'A');
+  c1 = conf_start_child("attach_hold", idbuf, NULL, NULL);
+  assert_int_equal(conf_child_report(&c1, "attach_hold 1"), 'A');
   stat_or_fail(id, &ds);
   assert_int_equal(ds.shm_nattch, 2);
   assert_int_equal(ds.shm_lpid, c1.pid);
   assert_true(ds.shm_atime >= before);
 
-  c2 = start_child("attach_hold", idbuf, NULL);
-  assert_int_equal(child_report(&c2, "attach_hold 2"), 'A');
+  c2 = conf_start_child("attach_hold", idbuf, NULL, NULL);
+  assert_int_equal(conf_child_report(&c2, "attach_hold 2"), 'A');
   stat_or_fail(id, &ds);
   assert_int_equal(ds.shm_nattch, 3);
   assert_int_equal(ds.shm_lpid, c2.pid);
@@ -635,7 +598,7 @@ static void shm_mode_bits_give_eacces(void **state) {
 /* A write through a SHM_RDONLY attachment kills the writer with SIGSEGV. */
 static void shm_rdonly_write_faults(void **state) {
   struct shmid_ds ds;
-  struct child c;
+  struct conf_child c;
   char idbuf[32];
   int status;
   unsigned char *p;
@@ -646,8 +609,8 @@ static void shm_rdonly_write_faults(void **state) {
   assert_true(p != BAD_PTR);
   p[0] = 7;
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c = start_child("write_rdonly", idbuf, NULL);
-  assert_int_equal(child_report(&c, "write_rdonly"), 'R');
+  c = conf_start_child("write_rdonly", idbuf, NULL, NULL);
+  assert_int_equal(conf_child_report(&c, "write_rdonly"), 'R');
   status = conf_wait_status(c.pid, "write_rdonly");
   end_child_pipes(&c);
   assert_true(WIFSIGNALED(status));
@@ -662,17 +625,17 @@ static void shm_rdonly_write_faults(void **state) {
 /* A killed process's attachment goes; a removed segment goes with it. */
 static void shm_killed_process_is_detached(void **state) {
   struct shmid_ds ds;
-  struct child c1, c2;
+  struct conf_child c1, c2;
   char idbuf[32];
   int status;
   int id = track(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
   (void)state;
   assert_true(id >= 0);
   snprintf(idbuf, sizeof idbuf, "%d", id);
-  c1 = start_child("attach_hold", idbuf, NULL);
-  assert_int_equal(child_report(&c1, "attach_hold 1"), 'A');
-  c2 = start_child("attach_hold", idbuf, NULL);
-  assert_int_equal(child_report(&c2, "attach_hold 2"), 'A');
+  c1 = conf_start_child("attach_hold", idbuf, NULL, NULL);
+  assert_int_equal(conf_child_report(&c1, "attach_hold 1"), 'A');
+  c2 = conf_start_child("attach_hold", idbuf, NULL, NULL);
+  assert_int_equal(conf_child_report(&c2, "attach_hold 2"), 'A');
   stat_or_fail(id, &ds);
   assert_int_equal(ds.shm_nattch, 2);
 
@@ -700,7 +663,7 @@ static void shm_killed_process_is_detached(void **state) {
 /* ftok: stable across calls and processes, proj id in the top byte, ENOENT for no file. */
 static void shm_ftok_is_stable(void **state) {
   char path[1024], other[1100], buf[32];
-  struct child c;
+  struct conf_child c;
   key_t k1, k2;
   size_t n;
   (void)state;
@@ -712,7 +675,7 @@ static void shm_ftok_is_stable(void **state) {
   k2 = ftok(path, 'j');
   assert_true(k2 != k1);
   assert_int_equal((unsigned)k2 & 0xffffff, (unsigned)k1 & 0xffffff);
-  c = start_child("print_ftok", path, NULL);
+  c = conf_start_child("print_ftok", path, NULL, NULL);
   close(c.to_child);
   c.to_child = -1;
   n = conf_read_to_eof(c.from_child, buf, sizeof buf - 1, "print_ftok");
@@ -726,8 +689,6 @@ static void shm_ftok_is_stable(void **state) {
   assert_int_equal(errno, ENOENT);
   remove(path);
 }
-
-
 
 static void shm_ipcs_lists_and_ipcrm_removes(void **state) {
   static char out[1 << 16];
