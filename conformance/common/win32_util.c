@@ -274,6 +274,24 @@ void conf_spawn_self_or_fail(const char *role, const char *args, STARTUPINFOA *s
              (unsigned long)GetLastError());
 }
 
+void conf_spawn_until_ready(const char *role, const char *name, PROCESS_INFORMATION *pi,
+                            const char *what) {
+  static unsigned serial;
+  char ev[64], args[1024];
+  HANDLE ready;
+  snprintf(ev, sizeof ev, "conf-ready-%lu-%u", (unsigned long)GetCurrentProcessId(), ++serial);
+  ready = CreateEventA(NULL, TRUE, FALSE, ev);
+  if (!ready)
+    fail_msg("CreateEvent(%s) failed with error %lu", ev, (unsigned long)GetLastError());
+  args[0] = 0;
+  conf_append_arg(args, sizeof args, name);
+  conf_append_arg(args, sizeof args, ev);
+  conf_spawn_self_or_fail(role, args, NULL, FALSE, pi);
+  if (WaitForSingleObject(ready, CONF_WAIT_MS) != WAIT_OBJECT_0)
+    fail_msg("%s: the child (role %s) did not get ready", what, role);
+  CloseHandle(ready);
+}
+
 void conf_expect_null(HANDLE h, DWORD err, const char *what) {
   DWORD e = GetLastError();
   if (h != NULL) {

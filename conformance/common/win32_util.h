@@ -42,6 +42,10 @@ DWORD conf_wait_exit(HANDLE process, DWORD timeout_ms, const char *what);
 /* conf_spawn_self, failing the case (with the error) if CreateProcess fails. */
 void conf_spawn_self_or_fail(const char *role, const char *args, STARTUPINFOA *si, BOOL inherit,
                              PROCESS_INFORMATION *pi);
+/* Starts this executable in `role` with the arguments "<name> <ready event name>" and waits
+ * (bounded) until the child sets that event; fails the case, naming `what`, otherwise. */
+void conf_spawn_until_ready(const char *role, const char *name, PROCESS_INFORMATION *pi,
+                            const char *what);
 /* Fail the case unless h is NULL with GetLastError() == err / unless h is a handle with
  * GetLastError() == err (0: a fresh object). */
 void conf_expect_null(HANDLE h, DWORD err, const char *what);

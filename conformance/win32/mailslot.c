@@ -663,20 +663,12 @@ static void name_goes_with_the_server_even_with_a_client_open(void **state) {
 }
 
 static void server_death_releases_the_name(void **state) {
-  char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8];
+  char name[NAME_CAP];
   PROCESS_INFORMATION pi;
-  HANDLE ready, h, w;
+  HANDLE h, w;
   (void)state;
   slot_name(name, sizeof name, "death");
-  snprintf(ev, sizeof ev, "conf-ms-ready-%lu", (unsigned long)GetCurrentProcessId());
-  ready = CreateEventA(NULL, TRUE, FALSE, ev);
-  assert_non_null(ready);
-  args[0] = 0;
-  conf_append_arg(args, sizeof args, name);
-  conf_append_arg(args, sizeof args, ev);
-  conf_spawn_self_or_fail("own_slot", args, NULL, FALSE, &pi);
-  if (WaitForSingleObject(ready, CONF_WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("the child did not create its mailslot");
+  conf_spawn_until_ready("own_slot", name, &pi, "the child did not create its mailslot");
   SetLastError(0xdead);
   h = CreateMailslotA(name, 0, 0, NULL);
   assert_ptr_equal(h, INVALID_HANDLE_VALUE);
@@ -691,7 +683,6 @@ static void server_death_releases_the_name(void **state) {
   assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
   h = create_slot(name, 0, 0);
   assert_true(CloseHandle(h));
-  assert_true(CloseHandle(ready));
 }
 
 static void star_domain_name_reaches_the_local_slot(void **state) {

@@ -908,21 +908,13 @@ static void zero_size_buffers(void **state) {
 }
 
 static void client_death_breaks_the_pipe(void **state) {
-  char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8], buf[16];
+  char name[NAME_CAP], buf[16];
   PROCESS_INFORMATION pi;
-  HANDLE ready, s;
+  HANDLE s;
   (void)state;
   pipe_name(name, sizeof name, "cdeath");
-  snprintf(ev, sizeof ev, "conf-np-ready-%lu-c", (unsigned long)GetCurrentProcessId());
-  ready = CreateEventA(NULL, TRUE, FALSE, ev);
-  assert_non_null(ready);
   s = server(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, 1);
-  args[0] = 0;
-  conf_append_arg(args, sizeof args, name);
-  conf_append_arg(args, sizeof args, ev);
-  conf_spawn_self_or_fail("hold_client", args, NULL, FALSE, &pi);
-  if (WaitForSingleObject(ready, CONF_WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("the child did not connect");
+  conf_spawn_until_ready("hold_client", name, &pi, "the child did not connect");
   assert_true(TerminateProcess(pi.hProcess, 7));
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "hold_client"), 7);
   conf_close_process(&pi);
@@ -930,24 +922,15 @@ static void client_death_breaks_the_pipe(void **state) {
   assert_memory_equal(buf, "partial", 7);
   expect_read_error(s, ERROR_BROKEN_PIPE, "ReadFile(client killed)");
   assert_true(CloseHandle(s));
-  assert_true(CloseHandle(ready));
 }
 
 static void server_death_breaks_the_pipe_and_frees_the_name(void **state) {
-  char name[NAME_CAP], ev[NAME_CAP], args[2 * NAME_CAP + 8];
+  char name[NAME_CAP];
   PROCESS_INFORMATION pi;
-  HANDLE ready, c, s;
+  HANDLE c, s;
   (void)state;
   pipe_name(name, sizeof name, "sdeath");
-  snprintf(ev, sizeof ev, "conf-np-ready-%lu-s", (unsigned long)GetCurrentProcessId());
-  ready = CreateEventA(NULL, TRUE, FALSE, ev);
-  assert_non_null(ready);
-  args[0] = 0;
-  conf_append_arg(args, sizeof args, name);
-  conf_append_arg(args, sizeof args, ev);
-  conf_spawn_self_or_fail("hold_server", args, NULL, FALSE, &pi);
-  if (WaitForSingleObject(ready, CONF_WAIT_MS) != WAIT_OBJECT_0)
-    fail_msg("the child did not create its pipe");
+  conf_spawn_until_ready("hold_server", name, &pi, "the child did not create its pipe");
   c = client(name, GENERIC_READ | GENERIC_WRITE);
   assert_true(TerminateProcess(pi.hProcess, 7));
   assert_int_equal(conf_wait_exit(pi.hProcess, CONF_WAIT_MS, "hold_server"), 7);
@@ -957,7 +940,6 @@ static void server_death_breaks_the_pipe_and_frees_the_name(void **state) {
   expect_open_error(name, GENERIC_READ | GENERIC_WRITE, ERROR_FILE_NOT_FOUND);
   s = server(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_FIRST_PIPE_INSTANCE, PIPE_TYPE_BYTE, 1);
   assert_true(CloseHandle(s));
-  assert_true(CloseHandle(ready));
 }
 
 /* ---- cases: inheritance ---- */
